@@ -1,0 +1,123 @@
+//! The summary of a plan (summary.json) and the plan run that produces all outputs.
+
+use crate::costs::Costs;
+use crate::evaluate::{evaluate, Evaluation, NamedViolation};
+use crate::io::write;
+use crate::plan::Plan;
+use crate::schedule::{schedule, Slot};
+use crate::solvers::{Outcome, Status};
+use serde::Serialize;
+
+/// summary.json (SPEC section 4). EUR totals are sums of the CSV rows as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub objective_eur: Option<f64>,
+    pub energy_eur: Option<f64>,
+    pub carbon_eur: Option<f64>,
+    pub migration_eur: Option<f64>,
+    pub grid_kwh: Option<f64>,
+    pub carbon_kg: Option<f64>,
+    pub migrations: Option<usize>,
+    /// Objective of the stay plan; null when staying breaks a constraint.
+    pub baseline_eur: Option<f64>,
+    pub savings_eur: Option<f64>,
+    pub savings_pct: Option<f64>,
+    pub solver: String,
+    pub status: &'static str,
+    pub bound_eur: Option<f64>,
+    pub gap: Option<f64>,
+    pub late_migrations: Option<usize>,
+    pub runtime_s: f64,
+    /// What makes the instance infeasible (or the stay plan, for `stay`), one entry per finding.
+    pub infeasible_because: Vec<String>,
+    /// What staying breaks, when the baseline is infeasible.
+    pub baseline_violations: Vec<String>,
+    pub windows: usize,
+    pub sites: usize,
+    pub vms: usize,
+}
+
+/// Everything `plan` writes, as bytes, plus the summary for printing.
+pub struct PlanReport {
+    pub summary: Summary,
+    /// (file name, content): only summary.json when there is no plan.
+    pub files: Vec<(&'static str, Vec<u8>)>,
+    pub evaluation: Option<Evaluation>,
+}
+
+/// Builds every output of a solve: evaluates its plan, schedules its migrations, sums the
+/// summary from the rows as written.
+pub fn build_plan_report(
+    costs: &Costs,
+    solver: &str,
+    outcome: &Outcome,
+    runtime_s: f64,
+) -> PlanReport {
+    let instance = costs.instance;
+    let baseline = evaluate(costs, &Plan::stay(instance));
+    let baseline_violations: Vec<String> = baseline
+        .violations
+        .iter()
+        .map(|v| NamedViolation { violation: v, costs }.to_string())
+        .collect();
+    let baseline_eur = baseline.is_feasible().then_some(baseline.objective_eur);
+    let mut summary = Summary {
+        objective_eur: None,
+        energy_eur: None,
+        carbon_eur: None,
+        migration_eur: None,
+        grid_kwh: None,
+        carbon_kg: None,
+        migrations: None,
+        baseline_eur,
+        savings_eur: None,
+        savings_pct: None,
+        solver: solver.to_string(),
+        status: outcome.status.name(),
+        bound_eur: outcome.bound_eur,
+        gap: None,
+        late_migrations: None,
+        runtime_s,
+        infeasible_because: outcome.reasons.clone(),
+        baseline_violations,
+        windows: instance.num_windows(),
+        sites: instance.num_sites(),
+        vms: instance.num_vms(),
+    };
+    let Some(plan) = &outcome.plan else {
+        let files = vec![("summary.json", write::summary_json(&summary))];
+        return PlanReport { summary, files, evaluation: None };
+    };
+    let evaluation = evaluate(costs, plan);
+    let params = &instance.params;
+    let slots: Vec<Slot> = schedule(&evaluation.migrations, params.concurrency, params.window_s());
+    let objective = evaluation.objective_eur;
+    summary.objective_eur = Some(objective);
+    summary.energy_eur = Some(evaluation.energy_eur);
+    summary.carbon_eur = Some(evaluation.carbon_eur);
+    summary.migration_eur = Some(evaluation.migration_eur);
+    summary.grid_kwh = Some(evaluation.grid_kwh);
+    summary.carbon_kg = Some(evaluation.carbon_kg);
+    summary.migrations = Some(evaluation.migrations.len());
+    summary.late_migrations = Some(slots.iter().filter(|s| s.late).count());
+    if let Some(baseline) = baseline_eur {
+        summary.savings_eur = Some(baseline - objective);
+        summary.savings_pct = (baseline != 0.0).then(|| 100.0 * (baseline - objective) / baseline.abs());
+    }
+    // A bound above a feasible objective is only numerical noise of the MILP tolerances.
+    summary.bound_eur = outcome.bound_eur.map(|b| b.min(objective));
+    if outcome.status == Status::Optimal && summary.bound_eur.is_none() {
+        summary.bound_eur = Some(objective);
+    }
+    summary.gap = summary
+        .bound_eur
+        .filter(|_| objective != 0.0)
+        .map(|b| ((objective - b) / objective.abs()).max(0.0));
+    let files = vec![
+        ("placement.csv", write::placement_csv(instance, plan)),
+        ("migrations.csv", write::migrations_csv(instance, &evaluation, &slots)),
+        ("site_windows.csv", write::site_windows_csv(instance, &evaluation)),
+        ("summary.json", write::summary_json(&summary)),
+    ];
+    PlanReport { summary, files, evaluation: Some(evaluation) }
+}

@@ -1,0 +1,98 @@
+//! Solvers: free functions from an instance's [`Costs`] and [`SolveSettings`] to an [`Outcome`].
+//!
+//! A solver only searches: the plan it returns is costed and checked by [`crate::evaluate`],
+//! whoever made it. Adding a solver touches its own file and one line of [`SOLVERS`].
+
+pub mod exact;
+pub mod repair;
+
+use crate::costs::Costs;
+use crate::plan::Plan;
+use std::time::Instant;
+
+/// What a solve may use. Every field has a documented default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolveSettings {
+    /// Wall-clock limit for the search, s (default: none).
+    pub time_limit_s: Option<f64>,
+    /// Relative optimality gap at which the exact solver stops (default 1e-6).
+    pub gap: f64,
+    /// Worker threads for the parallel parts (default 0: one per core).
+    pub threads: usize,
+    /// Print the backend's log to stderr (default false).
+    pub verbose: bool,
+}
+
+impl Default for SolveSettings {
+    fn default() -> Self {
+        SolveSettings { time_limit_s: None, gap: 1e-6, threads: 0, verbose: false }
+    }
+}
+
+/// How a solve ended. Status is data: an infeasible instance is an outcome, not an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// A plan proven optimal within the gap.
+    Optimal,
+    /// A plan that satisfies every constraint, without a proof of optimality.
+    Feasible,
+    /// No plan can satisfy the constraints.
+    Infeasible,
+    /// No plan was found within the limits.
+    Unknown,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Optimal => "optimal",
+            Status::Feasible => "feasible",
+            Status::Infeasible => "infeasible",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+/// What a solver returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub plan: Option<Plan>,
+    pub status: Status,
+    /// A proven lower bound on the objective, EUR.
+    pub bound_eur: Option<f64>,
+    /// For an infeasible outcome: what makes it so (which constraint, where), one per line.
+    pub reasons: Vec<String>,
+    /// Figures about the search (model size, nodes), for logs.
+    pub notes: Vec<String>,
+}
+
+/// A solver: searches the instance behind `costs` within `settings`.
+pub type SolverFn = fn(&Costs, &SolveSettings, Instant) -> Outcome;
+
+/// The registry of solvers, by the name `plan --solver` takes.
+pub const SOLVERS: &[(&str, SolverFn, &str)] = &[
+    ("stay", stay, "every VM stays at its initial site (the baseline)"),
+    ("exact", exact::solve, "the whole horizon as one MILP, solved by HiGHS"),
+];
+
+/// Looks a solver up by name.
+pub fn find(name: &str) -> Option<SolverFn> {
+    SOLVERS.iter().find(|(n, _, _)| *n == name).map(|(_, f, _)| *f)
+}
+
+/// The baseline: every VM stays where it is. Infeasible when staying breaks a constraint.
+pub fn stay(costs: &Costs, _settings: &SolveSettings, _started: Instant) -> Outcome {
+    let plan = Plan::stay(costs.instance);
+    let evaluation = crate::evaluate::evaluate(costs, &plan);
+    let reasons: Vec<String> = evaluation
+        .violations
+        .iter()
+        .map(|v| crate::evaluate::NamedViolation { violation: v, costs }.to_string())
+        .collect();
+    if reasons.is_empty() {
+        Outcome { plan: Some(plan), status: Status::Feasible, bound_eur: None, reasons, notes: Vec::new() }
+    } else {
+        // The stay plan itself breaks the constraints; there is no plan to write.
+        Outcome { plan: None, status: Status::Infeasible, bound_eur: None, reasons, notes: Vec::new() }
+    }
+}
