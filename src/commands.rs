@@ -73,7 +73,11 @@ pub fn describe(instance: &Instance) -> String {
     }
     let mut kinds = Vec::new();
     for kind in MigrationKind::ALL {
-        let n = instance.vms.iter().filter(|v| v.profile.kind == kind).count();
+        let n = instance
+            .vms
+            .iter()
+            .filter(|v| v.profile.kind == kind)
+            .count();
         if n > 0 {
             kinds.push(format!("{n} {kind}"));
         }
@@ -90,7 +94,9 @@ pub fn describe(instance: &Instance) -> String {
         }
     }
     if unreachable > 0 {
-        out.push_str(&format!("  {unreachable} ordered site pairs have no path (respawn only)\n"));
+        out.push_str(&format!(
+            "  {unreachable} ordered site pairs have no path (respawn only)\n"
+        ));
     }
     out.push_str(&format!(
         "  carbon price {} EUR/t, link efficiency {}, concurrency {}\n",
@@ -131,15 +137,29 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
                 eprintln!("{note}");
             }
         }
-        build_plan_report(&costs, &options.solver, &outcome, started.elapsed().as_secs_f64())
+        build_plan_report(
+            &costs,
+            &options.solver,
+            &outcome,
+            started.elapsed().as_secs_f64(),
+        )
     });
     if let Some(evaluation) = &report.evaluation {
         if !evaluation.is_feasible() {
             // A solver returned a plan that the evaluator rejects: a bug, never a result.
-            eprintln!("error: solver '{}' returned a plan that breaks constraints:", options.solver);
+            eprintln!(
+                "error: solver '{}' returned a plan that breaks constraints:",
+                options.solver
+            );
             let costs = Costs::new(&instance);
             for v in &evaluation.violations {
-                eprintln!("  {}", NamedViolation { violation: v, costs: &costs });
+                eprintln!(
+                    "  {}",
+                    NamedViolation {
+                        violation: v,
+                        costs: &costs
+                    }
+                );
             }
             return EXIT_NO_PLAN;
         }
@@ -188,12 +208,13 @@ pub fn summary_line(s: &crate::report::Summary) -> String {
             fmt_opt(s.carbon_kg, 3)
         ));
         out.push_str(&format!(
-            "\n  bound {} EUR, gap {}, {:.2} s",
+            "\n  bound {} EUR, gap {}",
             fmt_opt(s.bound_eur, 4),
-            s.gap.map_or("-".to_string(), |g| format!("{:.4} %", 100.0 * g)),
-            s.runtime_s
+            s.gap
+                .map_or("-".to_string(), |g| format!("{:.4} %", 100.0 * g)),
         ));
     }
+    out.push_str(&format!("\n  runtime {:.2} s", s.runtime_s));
     out
 }
 
@@ -212,7 +233,13 @@ pub fn evaluate_placement(dir: &Path, placement: &Path, json: bool) -> i32 {
     let violations: Vec<String> = evaluation
         .violations
         .iter()
-        .map(|v| NamedViolation { violation: v, costs: &costs }.to_string())
+        .map(|v| {
+            NamedViolation {
+                violation: v,
+                costs: &costs,
+            }
+            .to_string()
+        })
         .collect();
     if json {
         #[derive(Serialize)]
@@ -315,7 +342,10 @@ pub fn estimate(options: &EstimateOptions) -> i32 {
                 params.concurrency as f64,
             );
             let one = crate::migration::estimate(&options.profile, rate, params);
-            BatchEstimate { total_s: one.total_s, waves: vec![(1, one)] }
+            BatchEstimate {
+                total_s: one.total_s,
+                waves: vec![(1, one)],
+            }
         }
     };
     let Some((_, first)) = batch.waves.first() else {
@@ -335,7 +365,14 @@ pub fn estimate(options: &EstimateOptions) -> i32 {
                 feasible: first.is_feasible(),
                 infeasible: first.infeasible.map(|r| r.describe()),
             },
-            waves: batch.waves.iter().map(|(m, e)| WaveJson { migrations: *m, estimate: e }).collect(),
+            waves: batch
+                .waves
+                .iter()
+                .map(|(m, e)| WaveJson {
+                    migrations: *m,
+                    estimate: e,
+                })
+                .collect(),
         };
         println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
     } else {
@@ -349,7 +386,10 @@ fn describe_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> String
     let many = options.count.is_some();
     for (i, (m, e)) in batch.waves.iter().enumerate() {
         if many {
-            out.push_str(&format!("wave {} ({m} migrations sharing the path):\n", i + 1));
+            out.push_str(&format!(
+                "wave {} ({m} migrations sharing the path):\n",
+                i + 1
+            ));
         }
         out.push_str(&format!(
             "  {} at {:.3} MB/s per migration\n",

@@ -18,7 +18,12 @@ pub struct InputError {
 impl InputError {
     /// An error at a file as a whole.
     pub fn file(file: impl Into<String>, message: impl Into<String>) -> Self {
-        InputError { file: file.into(), line: None, column: None, message: message.into() }
+        InputError {
+            file: file.into(),
+            line: None,
+            column: None,
+            message: message.into(),
+        }
     }
 
     /// An error at a line and column of a file.
@@ -38,7 +43,12 @@ impl InputError {
 
     /// An error at a line of a file, not tied to one column.
     pub fn at_line(file: impl Into<String>, line: u64, message: impl Into<String>) -> Self {
-        InputError { file: file.into(), line: Some(line), column: None, message: message.into() }
+        InputError {
+            file: file.into(),
+            line: Some(line),
+            column: None,
+            message: message.into(),
+        }
     }
 }
 

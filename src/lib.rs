@@ -5,6 +5,7 @@
 //! ([`network`], [`migration`], [`costs`], [`evaluate`], [`schedule`]), the solvers that
 //! search it ([`solvers`]) and IO at the edges ([`io`]).
 
+pub mod commands;
 pub mod costs;
 pub mod error;
 pub mod evaluate;
@@ -13,7 +14,6 @@ pub mod io;
 pub mod migration;
 pub mod network;
 pub mod plan;
-pub mod commands;
 pub mod report;
 pub mod schedule;
 pub mod solvers;

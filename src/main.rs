@@ -8,7 +8,11 @@ use wattshift::instance::{MigrationKind, MigrationProfile, Params};
 use wattshift::solvers::SolveSettings;
 
 #[derive(Parser)]
-#[command(name = "wattshift", version, about = "Plans VM and VNF placement across data-center sites, window by window, with live-migration costs.")]
+#[command(
+    name = "wattshift",
+    version,
+    about = "Plans VM and VNF placement across data-center sites, window by window, with live-migration costs."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -113,7 +117,9 @@ struct EstimateArgs {
 }
 
 fn parse_f64(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("expected a number, found '{s}'"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("expected a number, found '{s}'"))?;
     if v.is_finite() {
         Ok(v)
     } else {
@@ -157,11 +163,16 @@ fn parse_kind(s: &str) -> Result<MigrationKind, String> {
 fn estimate_options(a: EstimateArgs) -> Result<EstimateOptions, String> {
     let mem_used_gib = a.mem_used_gib.unwrap_or(a.mem_gib);
     if mem_used_gib > a.mem_gib {
-        return Err(format!("--mem-used-gib {mem_used_gib} exceeds --mem-gib {}", a.mem_gib));
+        return Err(format!(
+            "--mem-used-gib {mem_used_gib} exceeds --mem-gib {}",
+            a.mem_gib
+        ));
     }
     let wss_gib = a.wss_gib.unwrap_or(mem_used_gib);
     if wss_gib > mem_used_gib {
-        return Err(format!("--wss-gib {wss_gib} exceeds the memory used, {mem_used_gib} GiB"));
+        return Err(format!(
+            "--wss-gib {wss_gib} exceeds the memory used, {mem_used_gib} GiB"
+        ));
     }
     let bandwidth_gbps = match (a.bandwidth_gbps, a.kind) {
         (Some(b), _) => b,
@@ -212,9 +223,11 @@ fn main() -> ExitCode {
             };
             commands::plan(&a.dir, &a.out, &options)
         }
-        Command::Evaluate { dir, placement, json } => {
-            commands::evaluate_placement(&dir, &placement, json)
-        }
+        Command::Evaluate {
+            dir,
+            placement,
+            json,
+        } => commands::evaluate_placement(&dir, &placement, json),
         Command::Estimate(a) => match estimate_options(a) {
             Ok(options) => commands::estimate(&options),
             Err(message) => {

@@ -58,7 +58,13 @@ pub fn build_plan_report(
     let baseline_violations: Vec<String> = baseline
         .violations
         .iter()
-        .map(|v| NamedViolation { violation: v, costs }.to_string())
+        .map(|v| {
+            NamedViolation {
+                violation: v,
+                costs,
+            }
+            .to_string()
+        })
         .collect();
     let baseline_eur = baseline.is_feasible().then_some(baseline.objective_eur);
     let mut summary = Summary {
@@ -86,11 +92,19 @@ pub fn build_plan_report(
     };
     let Some(plan) = &outcome.plan else {
         let files = vec![("summary.json", write::summary_json(&summary))];
-        return PlanReport { summary, files, evaluation: None };
+        return PlanReport {
+            summary,
+            files,
+            evaluation: None,
+        };
     };
     let evaluation = evaluate(costs, plan);
     let params = &instance.params;
-    let slots: Vec<Slot> = schedule(&evaluation.migrations, params.concurrency, params.window_s());
+    let slots: Vec<Slot> = schedule(
+        &evaluation.migrations,
+        params.concurrency,
+        params.window_s(),
+    );
     let objective = evaluation.objective_eur;
     summary.objective_eur = Some(objective);
     summary.energy_eur = Some(evaluation.energy_eur);
@@ -102,7 +116,8 @@ pub fn build_plan_report(
     summary.late_migrations = Some(slots.iter().filter(|s| s.late).count());
     if let Some(baseline) = baseline_eur {
         summary.savings_eur = Some(baseline - objective);
-        summary.savings_pct = (baseline != 0.0).then(|| 100.0 * (baseline - objective) / baseline.abs());
+        summary.savings_pct =
+            (baseline != 0.0).then(|| 100.0 * (baseline - objective) / baseline.abs());
     }
     // A bound above a feasible objective is only numerical noise of the MILP tolerances.
     summary.bound_eur = outcome.bound_eur.map(|b| b.min(objective));
@@ -115,9 +130,19 @@ pub fn build_plan_report(
         .map(|b| ((objective - b) / objective.abs()).max(0.0));
     let files = vec![
         ("placement.csv", write::placement_csv(instance, plan)),
-        ("migrations.csv", write::migrations_csv(instance, &evaluation, &slots)),
-        ("site_windows.csv", write::site_windows_csv(instance, &evaluation)),
+        (
+            "migrations.csv",
+            write::migrations_csv(instance, &evaluation, &slots),
+        ),
+        (
+            "site_windows.csv",
+            write::site_windows_csv(instance, &evaluation),
+        ),
         ("summary.json", write::summary_json(&summary)),
     ];
-    PlanReport { summary, files, evaluation: Some(evaluation) }
+    PlanReport {
+        summary,
+        files,
+        evaluation: Some(evaluation),
+    }
 }

@@ -21,7 +21,13 @@ pub struct Slot {
 /// # Complexity
 /// O(Σ_t M_t² · L) for M_t migrations in window t and paths of L links.
 pub fn schedule(migrations: &[Migration], concurrency: u32, window_s: f64) -> Vec<Slot> {
-    let mut slots = vec![Slot { start_s: 0.0, late: false }; migrations.len()];
+    let mut slots = vec![
+        Slot {
+            start_s: 0.0,
+            late: false
+        };
+        migrations.len()
+    ];
     let mut by_window: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, m) in migrations.iter().enumerate() {
         by_window.entry(m.window).or_default().push(i);
@@ -40,9 +46,14 @@ pub fn schedule(migrations: &[Migration], concurrency: u32, window_s: f64) -> Ve
             let m = &migrations[i];
             let start = earliest_start(&busy, &m.links, m.duration_s, concurrency);
             for &link in &m.links {
-                busy.entry(link).or_default().push((start, start + m.duration_s));
+                busy.entry(link)
+                    .or_default()
+                    .push((start, start + m.duration_s));
             }
-            slots[i] = Slot { start_s: start, late: start + m.duration_s > window_s };
+            slots[i] = Slot {
+                start_s: start,
+                late: start + m.duration_s > window_s,
+            };
         }
     }
     slots
@@ -63,10 +74,17 @@ fn fits(
 ) -> bool {
     let end = start + duration;
     links.iter().all(|link| {
-        let Some(intervals) = busy.get(link) else { return true };
+        let Some(intervals) = busy.get(link) else {
+            return true;
+        };
         // The count inside the new interval peaks at its start or at another's start.
         std::iter::once(start)
-            .chain(intervals.iter().map(|&(s, _)| s).filter(|&s| s > start && s < end))
+            .chain(
+                intervals
+                    .iter()
+                    .map(|&(s, _)| s)
+                    .filter(|&s| s > start && s < end),
+            )
             .all(|x| running_at(intervals, x) < concurrency as usize)
     })
 }

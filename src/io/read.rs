@@ -444,11 +444,6 @@ fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows, InputErro
     // The windows present, in order, must be exactly 0, 1, ..., T-1. Checking the sorted
     // distinct numbers against their rank finds a gap without allocating anything sized by the
     // largest number, which a typo could make huge.
-    let largest = first_line_of_window
-        .keys()
-        .next_back()
-        .copied()
-        .unwrap_or(0);
     for (rank, (&window, &line)) in first_line_of_window.iter().enumerate() {
         if window != rank {
             return Err(InputError::at(
@@ -457,7 +452,7 @@ fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows, InputErro
                 "window",
                 format!(
                     "no row has window {rank}, but this row has window {window}; expected windows \
-                     numbered 0 to {largest} without gaps"
+                     numbered 0, 1, 2, … without gaps"
                 ),
             ));
         }
@@ -636,8 +631,8 @@ fn read_params(bytes: &[u8]) -> Result<Params, InputError> {
                     .filter(|&n| n >= minimum)
                     .ok_or_else(|| {
                         error(format!(
-                            "expected {expected} no larger than {}, found {number}",
-                            u32::MAX
+                            "expected {}, found {number}",
+                            integer_rule(minimum, i128::from(number))
                         ))
                     })?;
                 ParamValue::Integer(number)
@@ -682,11 +677,20 @@ fn read_params(bytes: &[u8]) -> Result<Params, InputError> {
     Ok(params)
 }
 
+/// The rule an out-of-range integer broke: its minimum, or the `u32` maximum when it is too large.
+fn integer_rule(minimum: u32, found: i128) -> String {
+    if found < i128::from(minimum) {
+        format!("an integer ≥ {minimum}")
+    } else {
+        format!("an integer ≥ {minimum} and ≤ {}", u32::MAX)
+    }
+}
+
 /// A TOML value as a user would recognise it in an error message.
 fn describe_toml(value: &toml::Value) -> String {
     match value {
         toml::Value::Integer(i) => format!("the integer {i}"),
-        toml::Value::Float(f) => format!("the float {f}"),
+        toml::Value::Float(f) => format!("the float {f:?}"),
         toml::Value::String(s) => format!("the string {}", quote(s)),
         other => format!("a {}", other.type_str()),
     }
@@ -764,7 +768,7 @@ impl CsvFile {
                 Ok(true) => {
                     let line = record
                         .position()
-                        .map_or(records.len() as u64 + 1, |p| p.line());
+                        .map_or(records.len() as u64 + 1, |p| record_line(bytes, p));
                     records.push((line, std::mem::take(&mut record)));
                 }
                 Ok(false) => break,
@@ -880,6 +884,21 @@ impl CsvFile {
     }
 }
 
+/// The 1-based line a record starts on. The csv reader gives the position where it began
+/// reading the record, which is before any blank lines it skipped on the way, so the line
+/// breaks between that position and the record's first byte are counted here.
+fn record_line(bytes: &[u8], position: &csv::Position) -> u64 {
+    let skipped = usize::try_from(position.byte())
+        .ok()
+        .and_then(|start| bytes.get(start..))
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .filter(|&&b| b == b'\n')
+        .count();
+    position.line() + skipped as u64
+}
+
 /// The columns a file may have; any other column must start with `x_`.
 struct Schema {
     required: &'static [&'static str],
@@ -918,9 +937,9 @@ impl<'a> Table<'a> {
                 line,
                 first_missing,
                 format!(
-                    "the row has {} fields but the header has {width}; expected a value (or an \
-                     empty cell) for every column",
-                    record.len()
+                    "the row has {} but the header has {width}; expected a value (or an empty \
+                     cell) for every column",
+                    fields(record.len())
                 ),
             ));
         }
@@ -929,9 +948,9 @@ impl<'a> Table<'a> {
                 name,
                 line,
                 format!(
-                    "the row has {} fields but the header has {width}; expected one field per \
-                     column (quote a value that contains a comma)",
-                    record.len()
+                    "the row has {} but the header has {width}; expected one field per column \
+                     (quote a value that contains a comma)",
+                    fields(record.len())
                 ),
             ));
         }
@@ -1098,11 +1117,11 @@ impl<'a> Row<'a> {
             Some(n) if n >= i128::from(minimum) && n <= i128::from(u32::MAX) => {
                 Ok(u32::try_from(n).ok())
             }
-            Some(_) => Err(self.error(
+            Some(n) => Err(self.error(
                 column,
                 format!(
-                    "expected an integer ≥ {minimum} and ≤ {}, found {}",
-                    u32::MAX,
+                    "expected {}, found {}",
+                    integer_rule(minimum, n),
                     quote(cell)
                 ),
             )),
@@ -1505,6 +1524,15 @@ fn is_rfc3339_date_time(text: &str) -> bool {
         }
     }
     false
+}
+
+/// "1 field" or "n fields".
+fn fields(count: usize) -> String {
+    if count == 1 {
+        "1 field".to_string()
+    } else {
+        format!("{count} fields")
+    }
 }
 
 /// A cell value quoted for a message, shortened when long so that one huge cell cannot flood

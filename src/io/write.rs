@@ -18,7 +18,12 @@ pub fn placement_csv(instance: &Instance, plan: &Plan) -> Vec<u8> {
     let mut out = String::from("window,vm,site\n");
     for t in 0..instance.num_windows() {
         for (v, vm) in instance.vms.iter().enumerate() {
-            let _ = writeln!(out, "{t},{},{}", vm.id, instance.sites[plan.site[[v, t]]].id);
+            let _ = writeln!(
+                out,
+                "{t},{},{}",
+                vm.id,
+                instance.sites[plan.site[[v, t]]].id
+            );
         }
     }
     out.into_bytes()
@@ -108,7 +113,10 @@ pub fn write_dir_atomically(out: &Path, files: &[(&str, Vec<u8>)]) -> std::io::R
         .to_string_lossy()
         .to_string();
     if out.exists() && !out.is_dir() {
-        return Err(std::io::Error::other(format!("{} exists and is not a directory", out.display())));
+        return Err(std::io::Error::other(format!(
+            "{} exists and is not a directory",
+            out.display()
+        )));
     }
     let staging = parent.join(format!(".{name}.wattshift-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);

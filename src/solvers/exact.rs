@@ -58,7 +58,9 @@ fn group_vms(costs: &Costs) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     for (v, vm) in instance.vms.iter().enumerate() {
         let next_label = labels.len() as u64;
-        let label = *labels.entry(vm.anti_affinity.as_deref()).or_insert(next_label);
+        let label = *labels
+            .entry(vm.anti_affinity.as_deref())
+            .or_insert(next_label);
         let mut key = vec![
             vm.initial_site as u64,
             vm.cpu.to_bits(),
@@ -73,7 +75,10 @@ fn group_vms(costs: &Costs) -> Vec<Group> {
         let next = groups.len();
         let g = *index.entry(key).or_insert(next);
         if g == next {
-            groups.push(Group { members: vec![v], rep: v });
+            groups.push(Group {
+                members: vec![v],
+                rep: v,
+            });
         } else {
             groups[g].members.push(v);
         }
@@ -156,9 +161,16 @@ fn diagnose(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> Vec<
     for t in 0..instance.num_windows() {
         let cpu: f64 = instance.vms.iter().map(|v| v.cpu).sum();
         let mem: f64 = instance.vms.iter().map(|v| v.mem_gib).sum();
-        let cpu_cap: f64 =
-            instance.sites.iter().map(|s| s.hosts as f64 * s.host_cpu * s.cpu_overcommit).sum();
-        let mem_cap: f64 = instance.sites.iter().map(|s| s.hosts as f64 * s.host_mem_gib).sum();
+        let cpu_cap: f64 = instance
+            .sites
+            .iter()
+            .map(|s| s.hosts as f64 * s.host_cpu * s.cpu_overcommit)
+            .sum();
+        let mem_cap: f64 = instance
+            .sites
+            .iter()
+            .map(|s| s.hosts as f64 * s.host_mem_gib)
+            .sum();
         if cpu > cpu_cap * (1.0 + 1e-9) || mem > mem_cap * (1.0 + 1e-9) {
             reasons.push(format!(
                 "capacity: window {t}: the fleet needs {cpu} cores and {mem} GiB, all sites together have {cpu_cap} and {mem_cap}"
@@ -222,7 +234,10 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
     let params = &instance.params;
     let windows = instance.num_windows();
     let num_sites = instance.num_sites();
-    let mut vars = Columns { vars: ProblemVariables::new(), index: HashMap::new() };
+    let mut vars = Columns {
+        vars: ProblemVariables::new(),
+        index: HashMap::new(),
+    };
     let mut objective = Expression::default();
     let mut constraints = Vec::new();
     let mut flows: Vec<Flow> = Vec::new();
@@ -235,8 +250,11 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
         for (g, group) in groups.iter().enumerate() {
             let v = group.rep;
             let size = group.members.len() as f64;
-            let sources: Vec<SiteId> =
-                if t == 0 { vec![instance.vms[v].initial_site] } else { reach[g][t - 1].clone() };
+            let sources: Vec<SiteId> = if t == 0 {
+                vec![instance.vms[v].initial_site]
+            } else {
+                reach[g][t - 1].clone()
+            };
             for &a in &sources {
                 for &b in &reach[g][t] {
                     let migration = if a == b {
@@ -252,14 +270,23 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
                         objective.add_mul(costs.migration_cost(v, a, b, t, e).total_eur(), var);
                     }
                     let index = flows.len();
-                    flows.push(Flow { group: g, window: t, from: a, to: b, var });
+                    flows.push(Flow {
+                        group: g,
+                        window: t,
+                        from: a,
+                        to: b,
+                        var,
+                    });
                     into.entry((g, t, b)).or_default().push(index);
                     out_of.entry((g, t, a)).or_default().push(index);
                 }
             }
             if t == 0 {
                 let mut out = Expression::default();
-                for &i in out_of.get(&(g, 0, sources[0])).map_or(&[][..], |x| x.as_slice()) {
+                for &i in out_of
+                    .get(&(g, 0, sources[0]))
+                    .map_or(&[][..], |x| x.as_slice())
+                {
                     out.add_mul(1.0, flows[i].var);
                 }
                 constraints.push(out.eq(size));
@@ -290,8 +317,9 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
     let mut site_vars = BTreeMap::new();
     for t in 0..windows {
         for s in 0..num_sites {
-            let present: Vec<usize> =
-                (0..groups.len()).filter(|&g| into.contains_key(&(g, t, s))).collect();
+            let present: Vec<usize> = (0..groups.len())
+                .filter(|&g| into.contains_key(&(g, t, s)))
+                .collect();
             if present.is_empty() {
                 // Nobody can be here: no hosts, no grid power, no cost.
                 continue;
@@ -349,13 +377,17 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
                 }
                 // n = max of the two ceilings: n ≤ the chosen one.
                 constraints.push(
-                    (Expression::from(hosts) - hosts_by_cpu + hosts_max * cpu_binds)
-                        .leq(hosts_max),
+                    (Expression::from(hosts) - hosts_by_cpu + hosts_max * cpu_binds).leq(hosts_max),
                 );
                 constraints.push(
                     (Expression::from(hosts) - hosts_by_mem - hosts_max * cpu_binds).leq(0.0),
                 );
-                exact = Some(ExactVars { grid_on, hosts_by_cpu, hosts_by_mem, cpu_binds });
+                exact = Some(ExactVars {
+                    grid_on,
+                    hosts_by_cpu,
+                    hosts_by_mem,
+                    cpu_binds,
+                });
             }
             site_vars.insert((t, s), SiteVars { hosts, grid, exact });
         }
@@ -402,8 +434,9 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
         let size = group.members.len() as f64;
         for s in [flow.from, flow.to] {
             if instance.sites[s].max_migrations.is_some() {
-                let entry =
-                    per_site.entry((flow.window, s)).or_insert((Expression::default(), 0.0));
+                let entry = per_site
+                    .entry((flow.window, s))
+                    .or_insert((Expression::default(), 0.0));
                 entry.0.add_mul(1.0, flow.var);
                 entry.1 += size;
             }
@@ -413,8 +446,9 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
             costs.migration(group.rep, flow.from, flow.to),
         ) {
             for &link in &path.links {
-                let entry =
-                    per_link.entry((flow.window, link)).or_insert((Expression::default(), 0.0));
+                let entry = per_link
+                    .entry((flow.window, link))
+                    .or_insert((Expression::default(), 0.0));
                 entry.0.add_mul(e.total_s, flow.var);
                 entry.1 += e.total_s * size;
             }
@@ -432,7 +466,13 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
         }
     }
 
-    Formulation { vars, objective, constraints, flows, site_vars }
+    Formulation {
+        vars,
+        objective,
+        constraints,
+        flows,
+        site_vars,
+    }
 }
 
 /// Column values of a plan, as a starting solution. `None` when the plan uses a flow the
@@ -477,7 +517,11 @@ fn starting_columns(
                 crate::instance::ceil_tol(row.cpu_used / (site.host_cpu * site.cpu_overcommit));
             let by_mem = crate::instance::ceil_tol(row.mem_used_gib / site.host_mem_gib);
             values[formulation.vars.of(exact.grid_on)] =
-                if row.facility_kw >= instance.renewable_kw[[t, s]] { 1.0 } else { 0.0 };
+                if row.facility_kw >= instance.renewable_kw[[t, s]] {
+                    1.0
+                } else {
+                    0.0
+                };
             values[formulation.vars.of(exact.hosts_by_cpu)] = by_cpu;
             values[formulation.vars.of(exact.hosts_by_mem)] = by_mem;
             values[formulation.vars.of(exact.cpu_binds)] = if by_cpu >= by_mem { 1.0 } else { 0.0 };
@@ -592,8 +636,17 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         };
     }
 
-    let Formulation { vars, objective, constraints, flows, .. } = formulation;
-    let Columns { vars, index: column_of } = vars;
+    let Formulation {
+        vars,
+        objective,
+        constraints,
+        flows,
+        ..
+    } = formulation;
+    let Columns {
+        vars,
+        index: column_of,
+    } = vars;
     let mut problem = vars.minimise(objective).using(highs);
     for c in constraints {
         problem.add_constraint(c);
@@ -644,7 +697,10 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     };
     let model_status = solved.status();
     let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
-    let bound = solved.double_info_value(c"mip_dual_bound").ok().filter(|b| b.is_finite());
+    let bound = solved
+        .double_info_value(c"mip_dual_bound")
+        .ok()
+        .filter(|b| b.is_finite());
     notes.push(format!("HiGHS: {model_status:?}, bound {bound:?}"));
     match model_status {
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
@@ -669,7 +725,16 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     }
     let columns = solved.get_solution().columns().to_vec();
     let plan = disaggregate(costs, &groups, &flows, &column_of, &columns);
-    let status =
-        if model_status == HighsModelStatus::Optimal { Status::Optimal } else { Status::Feasible };
-    Outcome { plan: Some(plan), status, bound_eur: bound, reasons: Vec::new(), notes }
+    let status = if model_status == HighsModelStatus::Optimal {
+        Status::Optimal
+    } else {
+        Status::Feasible
+    };
+    Outcome {
+        plan: Some(plan),
+        status,
+        bound_eur: bound,
+        reasons: Vec::new(),
+        notes,
+    }
 }

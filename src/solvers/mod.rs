@@ -25,7 +25,12 @@ pub struct SolveSettings {
 
 impl Default for SolveSettings {
     fn default() -> Self {
-        SolveSettings { time_limit_s: None, gap: 1e-6, threads: 0, verbose: false }
+        SolveSettings {
+            time_limit_s: None,
+            gap: 1e-6,
+            threads: 0,
+            verbose: false,
+        }
     }
 }
 
@@ -71,13 +76,24 @@ pub type SolverFn = fn(&Costs, &SolveSettings, Instant) -> Outcome;
 
 /// The registry of solvers, by the name `plan --solver` takes.
 pub const SOLVERS: &[(&str, SolverFn, &str)] = &[
-    ("stay", stay, "every VM stays at its initial site (the baseline)"),
-    ("exact", exact::solve, "the whole horizon as one MILP, solved by HiGHS"),
+    (
+        "stay",
+        stay,
+        "every VM stays at its initial site (the baseline)",
+    ),
+    (
+        "exact",
+        exact::solve,
+        "the whole horizon as one MILP, solved by HiGHS",
+    ),
 ];
 
 /// Looks a solver up by name.
 pub fn find(name: &str) -> Option<SolverFn> {
-    SOLVERS.iter().find(|(n, _, _)| *n == name).map(|(_, f, _)| *f)
+    SOLVERS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, f, _)| *f)
 }
 
 /// The baseline: every VM stays where it is. Infeasible when staying breaks a constraint.
@@ -87,12 +103,30 @@ pub fn stay(costs: &Costs, _settings: &SolveSettings, _started: Instant) -> Outc
     let reasons: Vec<String> = evaluation
         .violations
         .iter()
-        .map(|v| crate::evaluate::NamedViolation { violation: v, costs }.to_string())
+        .map(|v| {
+            crate::evaluate::NamedViolation {
+                violation: v,
+                costs,
+            }
+            .to_string()
+        })
         .collect();
     if reasons.is_empty() {
-        Outcome { plan: Some(plan), status: Status::Feasible, bound_eur: None, reasons, notes: Vec::new() }
+        Outcome {
+            plan: Some(plan),
+            status: Status::Feasible,
+            bound_eur: None,
+            reasons,
+            notes: Vec::new(),
+        }
     } else {
         // The stay plan itself breaks the constraints; there is no plan to write.
-        Outcome { plan: None, status: Status::Infeasible, bound_eur: None, reasons, notes: Vec::new() }
+        Outcome {
+            plan: None,
+            status: Status::Infeasible,
+            bound_eur: None,
+            reasons,
+            notes: Vec::new(),
+        }
     }
 }

@@ -42,8 +42,11 @@ impl<'c, 'a> WindowState<'c, 'a> {
         if !costs.is_allowed(v, to) {
             return false;
         }
-        if costs.active_hosts(to, self.cpu_used[to] + vm.cpu, self.mem_used[to] + vm.mem_gib)
-            > site.hosts as f64
+        if costs.active_hosts(
+            to,
+            self.cpu_used[to] + vm.cpu,
+            self.mem_used[to] + vm.mem_gib,
+        ) > site.hosts as f64
         {
             return false;
         }
@@ -55,7 +58,9 @@ impl<'c, 'a> WindowState<'c, 'a> {
         if from == to {
             return true;
         }
-        let Some(estimate) = costs.migration(v, from, to) else { return false };
+        let Some(estimate) = costs.migration(v, from, to) else {
+            return false;
+        };
         if !estimate.is_feasible() {
             return false;
         }
@@ -90,9 +95,10 @@ impl<'c, 'a> WindowState<'c, 'a> {
         if from != to {
             self.migrations_at[from] += 1;
             self.migrations_at[to] += 1;
-            if let (Some(estimate), Some(path)) =
-                (costs.migration(v, from, to), costs.migration_path(v, from, to))
-            {
+            if let (Some(estimate), Some(path)) = (
+                costs.migration(v, from, to),
+                costs.migration_path(v, from, to),
+            ) {
                 for &link in &path.links {
                     *self.link_busy_s.entry(link).or_insert(0.0) += estimate.total_s;
                 }
@@ -108,18 +114,19 @@ impl<'c, 'a> WindowState<'c, 'a> {
         let vm = &instance.vms[v];
         let site = &instance.sites[to];
         let t = self.window;
-        let host_share = (vm.cpu / (site.host_cpu * site.cpu_overcommit))
-            .max(vm.mem_gib / site.host_mem_gib);
+        let host_share =
+            (vm.cpu / (site.host_cpu * site.cpu_overcommit)).max(vm.mem_gib / site.host_mem_gib);
         let it_kw = (host_share * site.idle_w
             + (site.peak_w - site.idle_w) * vm.cpu * instance.util[[v, t]] / site.host_cpu)
             / 1000.0;
-        let energy = site.pue * it_kw * instance.params.window_hours * instance.grid_eur_per_kwh(t, to);
+        let energy =
+            site.pue * it_kw * instance.params.window_hours * instance.grid_eur_per_kwh(t, to);
         let migration = if from == to {
             0.0
         } else {
-            costs
-                .migration(v, from, to)
-                .map_or(f64::INFINITY, |e| costs.migration_cost(v, from, to, t, e).total_eur())
+            costs.migration(v, from, to).map_or(f64::INFINITY, |e| {
+                costs.migration_cost(v, from, to, t, e).total_eur()
+            })
         };
         energy + migration
     }

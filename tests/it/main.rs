@@ -1,4 +1,8 @@
 //! The one integration-test binary; each module is one area of behaviour.
 
+mod cli;
 mod common;
+mod estimate;
+mod network;
+mod oracle;
 mod validate;
