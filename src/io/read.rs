@@ -181,6 +181,7 @@ pub fn read_placement(path: &Path, instance: &Instance) -> Result<Plan, InputErr
 // ---------------------------------------------------------------------------------------------
 // The files of an instance.
 
+/// Reads sites.csv: at least one site, ids unique.
 fn read_sites(file: &CsvFile) -> Result<Vec<Site>, InputError> {
     let table = file.table(&Schema {
         required: &[
@@ -228,6 +229,7 @@ fn read_sites(file: &CsvFile) -> Result<Vec<Site>, InputError> {
     Ok(sites)
 }
 
+/// Reads vms.csv (zero rows is an empty fleet), resolving site ids against sites.csv.
 fn read_vms(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Vm>, InputError> {
     let table = file.table(&Schema {
         required: &["vm", "site", "cpu", "mem_gib"],
@@ -321,6 +323,7 @@ fn read_vms(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Vm>, InputError> {
     Ok(vms)
 }
 
+/// Reads links.csv: distinct known sites, at most one row per unordered pair.
 fn read_links(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Link>, InputError> {
     let table = file.table(&Schema {
         required: &["from", "to", "bandwidth_gbps"],
@@ -385,6 +388,8 @@ struct WindowRow {
     start: String,
 }
 
+/// Reads windows.csv into `[window, site]` tables: windows 0..T-1 without gaps, every
+/// (window, site) pair exactly once.
 fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows, InputError> {
     let table = file.table(&Schema {
         required: &["window", "site", "price_eur_mwh"],
@@ -510,6 +515,7 @@ fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows, InputErro
     })
 }
 
+/// Applies usage.csv to `util` (`[vm, window]`): at most one row per (window, vm).
 fn read_usage(
     file: &CsvFile,
     vm_ids: &IdIndex,
@@ -576,6 +582,8 @@ enum ParamValue {
     Integer(u32),
 }
 
+/// Reads params.toml: known keys only, each with its type and range; absent keys keep their
+/// defaults.
 fn read_params(bytes: &[u8]) -> Result<Params, InputError> {
     const FILE: &str = "params.toml";
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);

@@ -664,7 +664,10 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             };
         }
     };
-    if !settings.verbose {
+    if settings.verbose {
+        model.set_option("output_flag", true);
+        model.set_option("log_to_console", true);
+    } else {
         model.make_quiet();
     }
     // HiGHS runs single-threaded so that the same input gives the same plan whatever

@@ -321,3 +321,133 @@ fn evaluate_reports_each_broken_constraint_and_exits_1() {
     assert_eq!(j["objective_eur"], summary["objective_eur"]);
     assert_eq!(j["feasible"], true);
 }
+
+/// Every class of bad input exits 2 from `validate` and `plan`, with file, line, column and what
+/// was expected on stderr, and `plan` writes nothing.
+#[test]
+fn bad_input_of_every_class_exits_2_naming_its_place() {
+    use crate::common::{drop_column, set_cell, InstanceFiles, SITES_CSV, VMS_CSV, WINDOWS_CSV};
+    let valid = InstanceFiles::valid();
+    let mut not_utf8 = VMS_CSV.as_bytes().to_vec();
+    let at = VMS_CSV.find(",web,").unwrap() + 2;
+    not_utf8[at] = 0xFF;
+    let cases: Vec<(&str, InstanceFiles, &str, &str)> = vec![
+        (
+            "missing file",
+            valid.clone().without("windows.csv"),
+            "windows.csv: file not found",
+            "every instance needs",
+        ),
+        (
+            "missing column",
+            valid
+                .clone()
+                .with("sites.csv", drop_column(SITES_CSV, "pue")),
+            "sites.csv, line 1, column 'pue'",
+            "missing required column",
+        ),
+        (
+            "unknown column",
+            valid
+                .clone()
+                .with("sites.csv", SITES_CSV.replacen("x_owner", "owner", 1)),
+            "sites.csv, line 1, column 'owner'",
+            "x_",
+        ),
+        (
+            "malformed number",
+            valid
+                .clone()
+                .with("sites.csv", set_cell(SITES_CSV, 2, "pue", "1.2.3")),
+            "sites.csv, line 2, column 'pue'",
+            "expected",
+        ),
+        (
+            "out of range",
+            valid
+                .clone()
+                .with("sites.csv", set_cell(SITES_CSV, 3, "pue", "0.9")),
+            "sites.csv, line 3, column 'pue'",
+            "expected a number ≥ 1, found \"0.9\"",
+        ),
+        (
+            "integer with a fraction",
+            valid
+                .clone()
+                .with("sites.csv", set_cell(SITES_CSV, 2, "hosts", "4.0")),
+            "sites.csv, line 2, column 'hosts'",
+            "without fraction or exponent",
+        ),
+        (
+            "unknown site",
+            valid
+                .clone()
+                .with("vms.csv", set_cell(VMS_CSV, 4, "site", "zz")),
+            "vms.csv, line 4, column 'site'",
+            "unknown site \"zz\"",
+        ),
+        (
+            "duplicate id",
+            valid
+                .clone()
+                .with("vms.csv", set_cell(VMS_CSV, 3, "vm", "web1")),
+            "vms.csv, line 3, column 'vm'",
+            "duplicate",
+        ),
+        (
+            "window missing for a site",
+            valid.clone().with(
+                "windows.csv",
+                WINDOWS_CSV
+                    .lines()
+                    .filter(|l| !l.starts_with("1,a,"))
+                    .map(|l| format!("{l}\n"))
+                    .collect::<String>(),
+            ),
+            "windows.csv, line",
+            "window 1 has no row for site \"a\"",
+        ),
+        (
+            "ragged row",
+            valid.clone().with(
+                "sites.csv",
+                SITES_CSV.replacen("2,3,FR,bob\n", "2,3,FR,bob,extra\n", 1),
+            ),
+            "sites.csv, line 3",
+            "the row has 12 fields but the header has 11",
+        ),
+        (
+            "not UTF-8",
+            valid.clone().with("vms.csv", not_utf8),
+            "vms.csv, line 3, column 'anti_affinity'",
+            "not valid UTF-8",
+        ),
+    ];
+    for (class, files, place, expected) in cases {
+        let dir = files.write();
+        let result = wattshift(&["validate", dir.path().to_str().unwrap()]);
+        assert_eq!(
+            result.status.code(),
+            Some(2),
+            "{class}: {}",
+            text(&result.stdout)
+        );
+        let stderr = text(&result.stderr);
+        assert!(stderr.contains(place), "{class}: {stderr}");
+        assert!(stderr.contains(expected), "{class}: {stderr}");
+        let out = dir.path().join("plan-out");
+        let result = wattshift(&[
+            "plan",
+            dir.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(result.status.code(), Some(2), "{class}");
+        assert!(!out.exists(), "{class}: plan wrote output");
+    }
+    // And the valid instance itself validates.
+    let dir = valid.write();
+    let result = wattshift(&["validate", dir.path().to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(0), "{}", text(&result.stderr));
+    assert!(text(&result.stdout).contains("3 sites, 3 VMs"));
+}
