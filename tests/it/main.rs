@@ -5,4 +5,5 @@ mod common;
 mod estimate;
 mod network;
 mod oracle;
+mod random_oracle;
 mod validate;
