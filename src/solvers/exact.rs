@@ -28,7 +28,7 @@ use super::repair::repair;
 use super::{Outcome, SolveSettings, Status};
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
-use crate::instance::{MigrationKind, SiteId, VmId};
+use crate::instance::{ceil_tol, MigrationKind, SiteId, VmId};
 use crate::network::DirectedLink;
 use crate::plan::Plan;
 use good_lp::solvers::highs::highs;
@@ -100,15 +100,16 @@ struct Flow {
 #[derive(Debug, Clone, Copy)]
 struct SiteVars {
     hosts: Variable,
-    grid: Variable,
-    /// Present where the grid price is negative: pins grid and hosts to their exact values.
-    exact: Option<ExactVars>,
+    /// Absent where renewables cover the most the site can draw.
+    grid: Option<Variable>,
+    /// Where the price is negative and renewables may cover part: 1 when facility ≥ renewable.
+    grid_on: Option<Variable>,
+    /// Where the price is negative and neither resource always dominates.
+    ceilings: Option<Ceilings>,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct ExactVars {
-    /// 1 when facility power exceeds renewables (grid = facility − renewable), else grid = 0.
-    grid_on: Variable,
+struct Ceilings {
     /// ⌈cpu load / cpu capacity⌉ and ⌈mem load / mem capacity⌉.
     hosts_by_cpu: Variable,
     hosts_by_mem: Variable,
@@ -342,54 +343,90 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
                 busy_max += u * groups[g].members.len() as f64;
             }
             let hosts = vars.add(variable().integer().min(0.0).max(hosts_max));
-            let k_it_hosts = site.pue * site.idle_w / 1000.0;
-            let k_it_busy = site.pue * (site.peak_w - site.idle_w) / site.host_cpu / 1000.0;
-            let renewable = instance.renewable_kw[[t, s]];
-            let facility_max = k_it_hosts * hosts_max + k_it_busy * busy_max;
-            let grid = vars.add(variable().min(0.0).max((facility_max - renewable).max(0.0)));
             // Tolerance of SPEC section 2 on the active-hosts ceilings.
             let tol = 1e-9 * (hosts_max * cap_cpu.max(site.host_mem_gib)).max(1.0);
             constraints.push((cpu_load.clone() - cap_cpu * hosts).leq(tol));
             constraints.push((mem_load.clone() - site.host_mem_gib * hosts).leq(tol));
+            let k_it_hosts = site.pue * site.idle_w / 1000.0;
+            let k_it_busy = site.pue * (site.peak_w - site.idle_w) / site.host_cpu / 1000.0;
+            let renewable = instance.renewable_kw[[t, s]];
+            let grid_max = (k_it_hosts * hosts_max + k_it_busy * busy_max - renewable).max(0.0);
+            let mut vars_here = SiteVars {
+                hosts,
+                grid: None,
+                grid_on: None,
+                ceilings: None,
+            };
+            if grid_max <= 0.0 {
+                // Renewables cover the most this site can draw: grid power is 0 whatever the
+                // placement, and so is its cost.
+                site_vars.insert((t, s), vars_here);
+                continue;
+            }
+            let grid = vars.add(variable().min(0.0).max(grid_max));
+            vars_here.grid = Some(grid);
             let facility = k_it_hosts * hosts + busy * k_it_busy;
-            constraints.push((Expression::from(grid) - facility.clone()).geq(-renewable));
             let rate = instance.grid_eur_per_kwh(t, s) * params.window_hours;
             objective.add_mul(rate, grid);
-            let mut exact = None;
-            if rate < 0.0 {
-                let big_m = facility_max + renewable;
-                let grid_on = vars.add(variable().binary());
-                let hosts_by_cpu = vars.add(variable().integer().min(0.0).max(hosts_max));
-                let hosts_by_mem = vars.add(variable().integer().min(0.0).max(hosts_max));
-                let cpu_binds = vars.add(variable().binary());
-                // grid ≤ facility − renewable when on, grid ≤ 0 when off.
-                constraints.push(
-                    (Expression::from(grid) - facility + big_m * grid_on).leq(big_m - renewable),
-                );
-                constraints.push((Expression::from(grid) - big_m * grid_on).leq(0.0));
-                // Ceilings: cap·k ≥ load and cap·(k − 1 + δ) ≤ load.
-                for (k, load, cap) in [
-                    (hosts_by_cpu, &cpu_load, cap_cpu),
-                    (hosts_by_mem, &mem_load, site.host_mem_gib),
-                ] {
-                    constraints.push((load.clone() - cap * k).leq(tol));
-                    constraints.push((cap * k - load.clone()).leq(cap * (1.0 - CEIL_DELTA)));
+            if renewable <= 0.0 {
+                // Without renewables grid power is facility power, exactly.
+                constraints.push((Expression::from(grid) - facility).eq(0.0));
+            } else {
+                constraints.push((Expression::from(grid) - facility.clone()).geq(-renewable));
+                if rate < 0.0 {
+                    // A negative price would inflate grid power: pin grid = max(0, F − R) with
+                    // z = 1 when F ≥ R: grid ≤ F − R·z and grid ≤ grid_max·z.
+                    let grid_on = vars.add(variable().binary());
+                    constraints
+                        .push((Expression::from(grid) - facility + renewable * grid_on).leq(0.0));
+                    constraints.push((Expression::from(grid) - grid_max * grid_on).leq(0.0));
+                    vars_here.grid_on = Some(grid_on);
                 }
-                // n = max of the two ceilings: n ≤ the chosen one.
-                constraints.push(
-                    (Expression::from(hosts) - hosts_by_cpu + hosts_max * cpu_binds).leq(hosts_max),
-                );
-                constraints.push(
-                    (Expression::from(hosts) - hosts_by_mem - hosts_max * cpu_binds).leq(0.0),
-                );
-                exact = Some(ExactVars {
-                    grid_on,
-                    hosts_by_cpu,
-                    hosts_by_mem,
-                    cpu_binds,
-                });
             }
-            site_vars.insert((t, s), SiteVars { hosts, grid, exact });
+            if rate < 0.0 && site.idle_w > 0.0 {
+                // A negative price would switch on idle hosts: pin n = max(⌈cpu/cap⌉, ⌈mem/cap⌉)
+                // from above too. Where one resource dominates for every VM that can be here,
+                // its ceiling alone is the maximum: cap·(n − 1 + δ) ≤ load.
+                let ratio = |g: usize| {
+                    let vm = &instance.vms[groups[g].rep];
+                    (vm.cpu / cap_cpu, vm.mem_gib / site.host_mem_gib)
+                };
+                let cpu_dominates = present.iter().all(|&g| ratio(g).0 >= ratio(g).1);
+                let mem_dominates = present.iter().all(|&g| ratio(g).1 >= ratio(g).0);
+                let below_ceiling = |k: Variable, load: &Expression, cap: f64| {
+                    (cap * k - load.clone()).leq(cap * (1.0 - CEIL_DELTA))
+                };
+                if cpu_dominates {
+                    constraints.push(below_ceiling(hosts, &cpu_load, cap_cpu));
+                } else if mem_dominates {
+                    constraints.push(below_ceiling(hosts, &mem_load, site.host_mem_gib));
+                } else {
+                    let hosts_by_cpu = vars.add(variable().integer().min(0.0).max(hosts_max));
+                    let hosts_by_mem = vars.add(variable().integer().min(0.0).max(hosts_max));
+                    let cpu_binds = vars.add(variable().binary());
+                    for (k, load, cap) in [
+                        (hosts_by_cpu, &cpu_load, cap_cpu),
+                        (hosts_by_mem, &mem_load, site.host_mem_gib),
+                    ] {
+                        constraints.push((load.clone() - cap * k).leq(tol));
+                        constraints.push(below_ceiling(k, load, cap));
+                    }
+                    // n = max of the two ceilings: n ≤ the one that binds.
+                    constraints.push(
+                        (Expression::from(hosts) - hosts_by_cpu + hosts_max * cpu_binds)
+                            .leq(hosts_max),
+                    );
+                    constraints.push(
+                        (Expression::from(hosts) - hosts_by_mem - hosts_max * cpu_binds).leq(0.0),
+                    );
+                    vars_here.ceilings = Some(Ceilings {
+                        hosts_by_cpu,
+                        hosts_by_mem,
+                        cpu_binds,
+                    });
+                }
+            }
+            site_vars.insert((t, s), vars_here);
         }
     }
 
@@ -510,21 +547,20 @@ fn starting_columns(
     for (&(t, s), sv) in &formulation.site_vars {
         let row = &evaluation.site_windows[t * num_sites + s];
         values[formulation.vars.of(sv.hosts)] = row.active_hosts;
-        values[formulation.vars.of(sv.grid)] = row.grid_kw;
-        if let Some(exact) = sv.exact {
+        if let Some(grid) = sv.grid {
+            values[formulation.vars.of(grid)] = row.grid_kw;
+        }
+        if let Some(grid_on) = sv.grid_on {
+            let on = row.facility_kw >= instance.renewable_kw[[t, s]];
+            values[formulation.vars.of(grid_on)] = if on { 1.0 } else { 0.0 };
+        }
+        if let Some(c) = sv.ceilings {
             let site = &instance.sites[s];
-            let by_cpu =
-                crate::instance::ceil_tol(row.cpu_used / (site.host_cpu * site.cpu_overcommit));
-            let by_mem = crate::instance::ceil_tol(row.mem_used_gib / site.host_mem_gib);
-            values[formulation.vars.of(exact.grid_on)] =
-                if row.facility_kw >= instance.renewable_kw[[t, s]] {
-                    1.0
-                } else {
-                    0.0
-                };
-            values[formulation.vars.of(exact.hosts_by_cpu)] = by_cpu;
-            values[formulation.vars.of(exact.hosts_by_mem)] = by_mem;
-            values[formulation.vars.of(exact.cpu_binds)] = if by_cpu >= by_mem { 1.0 } else { 0.0 };
+            let by_cpu = ceil_tol(row.cpu_used / (site.host_cpu * site.cpu_overcommit));
+            let by_mem = ceil_tol(row.mem_used_gib / site.host_mem_gib);
+            values[formulation.vars.of(c.hosts_by_cpu)] = by_cpu;
+            values[formulation.vars.of(c.hosts_by_mem)] = by_mem;
+            values[formulation.vars.of(c.cpu_binds)] = if by_cpu >= by_mem { 1.0 } else { 0.0 };
         }
     }
     Some(values)
