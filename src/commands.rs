@@ -189,15 +189,15 @@ pub fn summary_line(s: &crate::report::Summary) -> String {
     let mut out = format!("solver {}: {}", s.solver, s.status);
     if let Some(objective) = s.objective_eur {
         out.push_str(&format!(
-            "\n  objective {objective:.4} EUR (energy {} + carbon {} + migrations {})",
-            fmt_opt(s.energy_eur, 4),
-            fmt_opt(s.carbon_eur, 4),
-            fmt_opt(s.migration_eur, 4)
+            "\n  objective {objective:.6} EUR (energy {} + carbon {} + migrations {})",
+            fmt_opt(s.energy_eur, 6),
+            fmt_opt(s.carbon_eur, 6),
+            fmt_opt(s.migration_eur, 6)
         ));
         out.push_str(&format!(
             "\n  baseline (stay) {} EUR, savings {} EUR ({} %)",
-            fmt_opt(s.baseline_eur, 4),
-            fmt_opt(s.savings_eur, 4),
+            fmt_opt(s.baseline_eur, 6),
+            fmt_opt(s.savings_eur, 6),
             fmt_opt(s.savings_pct, 2)
         ));
         out.push_str(&format!(
@@ -209,7 +209,7 @@ pub fn summary_line(s: &crate::report::Summary) -> String {
         ));
         out.push_str(&format!(
             "\n  bound {} EUR, gap {}",
-            fmt_opt(s.bound_eur, 4),
+            fmt_opt(s.bound_eur, 6),
             s.gap
                 .map_or("-".to_string(), |g| format!("{:.4} %", 100.0 * g)),
         ));

@@ -6,6 +6,7 @@
 use crate::instance::{ceil_tol, Instance, MigrationKind, MigrationProfile, SiteId, VmId};
 use crate::migration::{estimate, rate_bytes_s, Infeasibility, MigrationEstimate};
 use crate::network::{Network, Path};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Precomputed costing facts for one instance.
@@ -105,8 +106,10 @@ impl<'a> Costs<'a> {
             profile_of.push(p);
         }
         let params = &instance.params;
+        // Profiles are independent; rayon keeps their order, so the result does not depend on
+        // the number of threads.
         let estimates = profiles
-            .iter()
+            .par_iter()
             .map(|profile| {
                 let mut table = vec![None; num_sites * num_sites];
                 for a in 0..num_sites {

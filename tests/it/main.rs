@@ -6,4 +6,5 @@ mod estimate;
 mod network;
 mod oracle;
 mod random_oracle;
+mod readme;
 mod validate;

@@ -19,6 +19,7 @@ pub const TINY: &[&str] = &[
     "tiny-latency-anti",
     "tiny-links-budget",
     "tiny-negative",
+    "tiny-block-rounds",
 ];
 
 pub fn tiny(name: &str) -> Instance {
