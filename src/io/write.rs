@@ -8,87 +8,171 @@ use crate::instance::Instance;
 use crate::plan::Plan;
 use crate::report::Summary;
 use crate::schedule::Slot;
-use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-/// placement.csv: `window, vm, site`, by window then VM.
+/// A CSV table built row by row, quoting only where a field needs it.
+struct Table {
+    writer: csv::Writer<Vec<u8>>,
+}
+
+impl Table {
+    fn new(header: impl IntoIterator<Item = String>) -> Table {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(header.into_iter().collect::<Vec<_>>());
+        Table { writer }
+    }
+
+    fn row(&mut self, fields: Vec<String>) {
+        let _ = self.writer.write_record(fields);
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        self.writer.into_inner().unwrap_or_default()
+    }
+}
+
+fn header(columns: &[&str], annotations: &[(String, String)]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| c.to_string())
+        .chain(annotations.iter().map(|(name, _)| name.clone()))
+        .collect()
+}
+
+fn with_annotations(mut fields: Vec<String>, annotations: &[(String, String)]) -> Vec<String> {
+    fields.extend(annotations.iter().map(|(_, value)| value.clone()));
+    fields
+}
+
+/// Annotation columns (`x_*`) of the VMs, or of the sites: every row of a file has the same.
+fn vm_annotations(instance: &Instance) -> &[(String, String)] {
+    instance
+        .vms
+        .first()
+        .map_or(&[], |vm| vm.annotations.as_slice())
+}
+
+fn site_annotations(instance: &Instance) -> &[(String, String)] {
+    instance
+        .sites
+        .first()
+        .map_or(&[], |site| site.annotations.as_slice())
+}
+
+/// placement.csv: `window, vm, site`, by window then VM, then the VMs' `x_` columns.
 pub fn placement_csv(instance: &Instance, plan: &Plan) -> Vec<u8> {
-    let mut out = String::from("window,vm,site\n");
+    let mut table = Table::new(header(&["window", "vm", "site"], vm_annotations(instance)));
     for t in 0..instance.num_windows() {
         for (v, vm) in instance.vms.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{t},{},{}",
-                vm.id,
-                instance.sites[plan.site[[v, t]]].id
-            );
+            let site = &instance.sites[plan.site[[v, t]]].id;
+            table.row(with_annotations(
+                vec![t.to_string(), vm.id.clone(), site.clone()],
+                &vm.annotations,
+            ));
         }
     }
-    out.into_bytes()
+    table.into_bytes()
 }
 
 /// migrations.csv, by window then VM, with each migration's slot in its window's schedule.
-/// Beyond SPEC's columns it carries the cost's parts: penalty, downtime, transfer and energy.
+/// Beyond SPEC's columns it carries the cost's parts (penalty, downtime, transfer, energy) and
+/// the VMs' `x_` columns.
 pub fn migrations_csv(instance: &Instance, evaluation: &Evaluation, slots: &[Slot]) -> Vec<u8> {
-    let mut out = String::from(
-        "window,vm,from,to,kind,start_s,duration_s,downtime_s,sent_gb,rounds,converged,energy_kwh,cost_eur,late,penalty_eur,downtime_eur,transfer_eur,energy_eur\n",
-    );
+    let columns = [
+        "window",
+        "vm",
+        "from",
+        "to",
+        "kind",
+        "start_s",
+        "duration_s",
+        "downtime_s",
+        "sent_gb",
+        "rounds",
+        "converged",
+        "energy_kwh",
+        "cost_eur",
+        "late",
+        "penalty_eur",
+        "downtime_eur",
+        "transfer_eur",
+        "energy_eur",
+    ];
+    let mut table = Table::new(header(&columns, vm_annotations(instance)));
     for (m, slot) in evaluation.migrations.iter().zip(slots) {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            m.window,
-            instance.vms[m.vm].id,
-            instance.sites[m.from].id,
-            instance.sites[m.to].id,
-            m.kind,
-            slot.start_s,
-            m.duration_s,
-            m.downtime_s,
-            m.sent_bytes / 1e9,
-            m.rounds,
-            m.converged,
-            m.energy_kwh,
-            m.cost_eur,
-            slot.late,
-            m.penalty_eur,
-            m.downtime_eur,
-            m.transfer_eur,
-            m.energy_eur,
-        );
+        let vm = &instance.vms[m.vm];
+        let fields = vec![
+            m.window.to_string(),
+            vm.id.clone(),
+            instance.sites[m.from].id.clone(),
+            instance.sites[m.to].id.clone(),
+            m.kind.to_string(),
+            slot.start_s.to_string(),
+            m.duration_s.to_string(),
+            m.downtime_s.to_string(),
+            (m.sent_bytes / 1e9).to_string(),
+            m.rounds.to_string(),
+            m.converged.to_string(),
+            m.energy_kwh.to_string(),
+            m.cost_eur.to_string(),
+            slot.late.to_string(),
+            m.penalty_eur.to_string(),
+            m.downtime_eur.to_string(),
+            m.transfer_eur.to_string(),
+            m.energy_eur.to_string(),
+        ];
+        table.row(with_annotations(fields, &vm.annotations));
     }
-    out.into_bytes()
+    table.into_bytes()
 }
 
 /// site_windows.csv, by window then site. Beyond SPEC's columns it carries `busy_cpu` and
-/// `carbon_eur`, so that the summary's carbon_eur is a sum of written parts too.
+/// `carbon_eur` (so that the summary's carbon_eur is a sum of written parts too) and the sites'
+/// `x_` columns.
 pub fn site_windows_csv(instance: &Instance, evaluation: &Evaluation) -> Vec<u8> {
-    let mut out = String::from(
-        "window,site,active_hosts,cpu_used,mem_used_gib,it_kw,facility_kw,renewable_used_kw,grid_kw,energy_eur,carbon_kg,cost_eur,busy_cpu,carbon_eur\n",
-    );
+    let columns = [
+        "window",
+        "site",
+        "active_hosts",
+        "cpu_used",
+        "mem_used_gib",
+        "it_kw",
+        "facility_kw",
+        "renewable_used_kw",
+        "grid_kw",
+        "energy_eur",
+        "carbon_kg",
+        "cost_eur",
+        "busy_cpu",
+        "carbon_eur",
+    ];
+    let mut table = Table::new(header(&columns, site_annotations(instance)));
     for sw in &evaluation.site_windows {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            sw.window,
-            instance.sites[sw.site].id,
-            sw.active_hosts,
-            sw.cpu_used,
-            sw.mem_used_gib,
-            sw.it_kw,
-            sw.facility_kw,
-            sw.renewable_used_kw,
-            sw.grid_kw,
-            sw.energy_eur,
-            sw.carbon_kg,
-            sw.cost_eur,
-            sw.busy_cpu,
-            sw.carbon_eur,
-        );
+        let site = &instance.sites[sw.site];
+        let fields = vec![
+            sw.window.to_string(),
+            site.id.clone(),
+            sw.active_hosts.to_string(),
+            sw.cpu_used.to_string(),
+            sw.mem_used_gib.to_string(),
+            sw.it_kw.to_string(),
+            sw.facility_kw.to_string(),
+            sw.renewable_used_kw.to_string(),
+            sw.grid_kw.to_string(),
+            sw.energy_eur.to_string(),
+            sw.carbon_kg.to_string(),
+            sw.cost_eur.to_string(),
+            sw.busy_cpu.to_string(),
+            sw.carbon_eur.to_string(),
+        ];
+        table.row(with_annotations(fields, &site.annotations));
     }
-    out.into_bytes()
+    table.into_bytes()
 }
 
 /// summary.json, pretty-printed with a trailing newline.

@@ -451,3 +451,29 @@ fn bad_input_of_every_class_exits_2_naming_its_place() {
     assert_eq!(result.status.code(), Some(0), "{}", text(&result.stderr));
     assert!(text(&result.stdout).contains("3 sites, 3 VMs"));
 }
+
+#[test]
+fn annotation_columns_are_carried_into_the_outputs_quoted_where_needed() {
+    let tmp = TempDir::new("annotations");
+    let out = tmp.path().join("out");
+    assert_eq!(
+        plan("instances/paper-testbed", &out, &[]).status.code(),
+        Some(0)
+    );
+    let mut reader = csv::Reader::from_path(out.join("site_windows.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let campus = headers
+        .iter()
+        .position(|h| h == "x_campus")
+        .expect("x_campus carried");
+    let site = headers.iter().position(|h| h == "site").unwrap();
+    for record in reader.records() {
+        let r = record.unwrap();
+        if &r[site] == "fredericia" {
+            assert_eq!(&r[campus], "Google Fredericia, Denmark (TTM PUE)");
+        }
+    }
+    // The placement, annotations and all, reads back as a placement.
+    let instance = read_instance(&repo("instances/paper-testbed")).unwrap();
+    assert!(read_placement(&out.join("placement.csv"), &instance).is_ok());
+}
