@@ -4,6 +4,29 @@
 //! The crate is split into the domain ([`instance`], [`plan`]), the models that cost it
 //! ([`network`], [`migration`], [`costs`], [`evaluate`], [`schedule`]), the solvers that
 //! search it ([`solvers`]) and IO at the edges ([`io`]).
+//!
+//! Costing a plan from any source with the one evaluator, and planning exactly:
+//!
+//! ```
+//! use std::path::Path;
+//! use std::time::Instant;
+//! use wattshift::costs::Costs;
+//! use wattshift::evaluate::evaluate;
+//! use wattshift::io::read::read_instance;
+//! use wattshift::plan::Plan;
+//! use wattshift::solvers::{exact, SolveSettings, Status};
+//!
+//! let instance = read_instance(Path::new("instances/paper-testbed")).unwrap();
+//! let costs = Costs::new(&instance);
+//! let baseline = evaluate(&costs, &Plan::stay(&instance));
+//! assert!(baseline.is_feasible());
+//!
+//! let outcome = exact::solve(&costs, &SolveSettings::default(), Instant::now());
+//! assert_eq!(outcome.status, Status::Optimal);
+//! let best = evaluate(&costs, outcome.plan.as_ref().unwrap());
+//! assert!(best.is_feasible());
+//! assert!(best.objective_eur < baseline.objective_eur);
+//! ```
 
 pub mod commands;
 pub mod costs;

@@ -132,6 +132,26 @@ fn precopy_memory_phase(profile: &MigrationProfile, c: f64, params: &Params) -> 
 
 /// Costs one migration of `profile` at per-migration rate `rate` (bytes/s; ignored by respawn).
 /// The window limit is checked too: a migration longer than a window is infeasible.
+///
+/// ```
+/// use wattshift::instance::{MigrationKind, MigrationProfile, Params};
+/// use wattshift::migration::{estimate, rate_bytes_s};
+///
+/// // 8 GiB in use, 1 GiB working set dirtied at 100 MiB/s, over 10 Gbit/s.
+/// let profile = MigrationProfile {
+///     kind: MigrationKind::Precopy,
+///     mem_used_gib: 8.0,
+///     wss_gib: 1.0,
+///     disk_gib: 0.0,
+///     dirty_mib_s: 100.0,
+///     disk_write_mib_s: 0.0,
+///     boot_s: 60.0,
+/// };
+/// let params = Params::default();
+/// let e = estimate(&profile, rate_bytes_s(10.0, params.link_efficiency, 1.0), &params);
+/// assert!(e.converged && e.num_rounds() >= 2);
+/// assert!(e.downtime_s <= 0.3 + params.resume_s);
+/// ```
 pub fn estimate(profile: &MigrationProfile, rate: f64, params: &Params) -> MigrationEstimate {
     let setup = params.setup_s;
     let resume = params.resume_s;
