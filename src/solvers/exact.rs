@@ -687,18 +687,25 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     for c in constraints {
         problem.add_constraint(c);
     }
+    // Without a plan from HiGHS, the repaired start is still a feasible plan to return.
+    let fallback = |mut notes: Vec<String>, why: String, bound_eur: Option<f64>| {
+        notes.push(why);
+        let status = if start_plan.is_some() {
+            Status::Feasible
+        } else {
+            Status::Unknown
+        };
+        Outcome {
+            plan: start_plan.clone(),
+            status,
+            bound_eur,
+            reasons: Vec::new(),
+            notes,
+        }
+    };
     let mut model = match problem.try_into_inner() {
         Ok(model) => model,
-        Err(e) => {
-            notes.push(format!("HiGHS rejected the model: {e}"));
-            return Outcome {
-                plan: None,
-                status: Status::Unknown,
-                bound_eur: None,
-                reasons: Vec::new(),
-                notes,
-            };
-        }
+        Err(e) => return fallback(notes, format!("HiGHS rejected the model: {e}"), None),
     };
     if settings.verbose {
         model.set_option("output_flag", true);
@@ -723,16 +730,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     }
     let solved = match model.try_solve() {
         Ok(solved) => solved,
-        Err(e) => {
-            notes.push(format!("HiGHS failed: {e:?}"));
-            return Outcome {
-                plan: None,
-                status: Status::Unknown,
-                bound_eur: None,
-                reasons: Vec::new(),
-                notes,
-            };
-        }
+        Err(e) => return fallback(notes, format!("HiGHS failed: {e:?}"), None),
     };
     let model_status = solved.status();
     let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
@@ -742,6 +740,16 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         .filter(|b| b.is_finite());
     notes.push(format!("HiGHS: {model_status:?}, bound {bound:?}"));
     match model_status {
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
+            if start_plan.is_some() =>
+        {
+            // The repaired start satisfies every constraint, so this is HiGHS's numerics.
+            return fallback(
+                notes,
+                "HiGHS reported infeasible; keeping the feasible start".into(),
+                None,
+            );
+        }
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
             return Outcome {
                 plan: None,
@@ -752,13 +760,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             };
         }
         _ if !has_solution => {
-            return Outcome {
-                plan: None,
-                status: Status::Unknown,
-                bound_eur: bound,
-                reasons: Vec::new(),
-                notes,
-            };
+            return fallback(notes, "HiGHS found no plan within the limits".into(), bound);
         }
         _ => {}
     }

@@ -30,8 +30,8 @@ pub fn tiny(name: &str) -> Instance {
 }
 
 /// What enumeration found: the best feasible objective, and every kind of broken constraint met.
-struct Enumerated {
-    best: Option<(f64, Plan)>,
+pub struct Enumerated {
+    pub best: Option<(f64, Plan)>,
     /// Per kind of constraint: the best objective among plans that break only that kind.
     best_ignoring: BTreeMap<&'static str, f64>,
     violation_kinds: BTreeSet<&'static str>,
@@ -60,7 +60,8 @@ fn violation_kind(v: &Violation) -> &'static str {
     }
 }
 
-fn enumerate_all(costs: &Costs) -> Enumerated {
+/// Evaluates every placement of a tiny instance.
+pub fn enumerate_all(costs: &Costs) -> Enumerated {
     let instance = costs.instance;
     let (vms, windows, sites) = (
         instance.num_vms(),

@@ -8,7 +8,6 @@ use proptest::prelude::*;
 use wattshift::costs::Costs;
 use wattshift::evaluate::evaluate;
 use wattshift::instance::{Instance, Link, MigrationKind, MigrationProfile, Params, Site, Vm};
-use wattshift::plan::Plan;
 use wattshift::solvers::{exact, SolveSettings, Status};
 
 fn site(
@@ -113,32 +112,9 @@ prop_compose! {
 
 /// The best feasible objective over every placement, if any.
 fn brute_force(costs: &Costs) -> Option<f64> {
-    let instance = costs.instance;
-    let (vms, windows, sites) = (
-        instance.num_vms(),
-        instance.num_windows(),
-        instance.num_sites(),
-    );
-    let cells = vms * windows;
-    let mut digits = vec![0usize; cells];
-    let mut best: Option<f64> = None;
-    for _ in 0..sites.pow(cells as u32) {
-        let plan = Plan {
-            site: Array2::from_shape_fn((vms, windows), |(v, t)| digits[v * windows + t]),
-        };
-        let e = evaluate(costs, &plan);
-        if e.is_feasible() && best.is_none_or(|b| e.objective_eur < b) {
-            best = Some(e.objective_eur);
-        }
-        for d in digits.iter_mut() {
-            *d += 1;
-            if *d < sites {
-                break;
-            }
-            *d = 0;
-        }
-    }
-    best
+    crate::oracle::enumerate_all(costs)
+        .best
+        .map(|(objective, _)| objective)
 }
 
 proptest! {
