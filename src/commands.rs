@@ -441,3 +441,31 @@ fn describe_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> String
     }
     out
 }
+
+/// `generate --out DIR`: writes a realistic instance drawn from the real data.
+pub fn generate(options: &crate::generate::GenerateOptions, out: &Path) -> i32 {
+    let generated = match crate::generate::generate(options) {
+        Ok(g) => g,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let mut files = crate::io::write::instance_files(&generated.instance);
+    files.push(("README.md", generated.readme.into_bytes()));
+    if let Err(e) = write_dir_atomically(out, &files) {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        return EXIT_BAD_INPUT;
+    }
+    match read_instance(out) {
+        Ok(instance) => {
+            print!("{}", describe(&instance));
+            EXIT_OK
+        }
+        Err(e) => {
+            // The generator wrote something the reader refuses: a bug, reported as such.
+            eprintln!("error: the generated instance does not validate: {e}");
+            EXIT_NO_PLAN
+        }
+    }
+}

@@ -32,6 +32,7 @@ pub mod commands;
 pub mod costs;
 pub mod error;
 pub mod evaluate;
+pub mod generate;
 pub mod instance;
 pub mod io;
 pub mod migration;

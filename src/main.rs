@@ -4,6 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wattshift::commands::{self, EstimateOptions, PlanOptions};
+use wattshift::generate::{GenerateOptions, Region, DEFAULT_KIND_SHARES};
 use wattshift::instance::{MigrationKind, MigrationProfile, Params};
 use wattshift::solvers::SolveSettings;
 
@@ -34,6 +35,106 @@ enum Command {
     },
     /// One migration's copy-round breakdown (or a batch's, with --count).
     Estimate(EstimateArgs),
+    /// Write a realistic instance of any size drawn from real prices, carbon, PUE, SPECpower
+    /// curves and PlanetLab traces; the same arguments and seed give the same bytes.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    #[arg(long)]
+    sites: usize,
+    #[arg(long)]
+    vms: usize,
+    #[arg(long)]
+    windows: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output directory (written atomically).
+    #[arg(long)]
+    out: PathBuf,
+    /// Year of the price series: 2022 (prices and carbon for 10 EU and 4 US zones) or 2024.
+    #[arg(long, default_value_t = 2024, value_parser = clap::value_parser!(u16).range(2022..=2024))]
+    year: u16,
+    /// First window, YYYY-MM-DD or YYYY-MM-DDTHH (UTC); default: a day drawn from the seed.
+    #[arg(long)]
+    start: Option<String>,
+    #[arg(long, default_value_t = 1.0, value_parser = positive_f64)]
+    window_hours: f64,
+    /// Grid zones of the sites, comma-separated (e.g. DE-LU,FR,NL), cycled over the sites.
+    #[arg(long, value_delimiter = ',')]
+    zones: Option<Vec<String>>,
+    /// Where sites go when --zones is not given: eu, us or all.
+    #[arg(long, default_value = "eu", value_parser = parse_region)]
+    region: Region,
+    /// Shares of migration kinds, e.g. precopy=0.6,block=0.1,postcopy=0.1,offline=0.05,respawn=0.1,pinned=0.05.
+    #[arg(long, value_parser = parse_kind_shares)]
+    kinds: Option<[f64; 6]>,
+    #[arg(long, default_value_t = 0.0, value_parser = non_negative_f64)]
+    carbon_eur_per_t: f64,
+    /// Peak on-site solar power as a share of each site's peak facility power.
+    #[arg(long, default_value_t = 0.2, value_parser = non_negative_f64)]
+    renewable_share: f64,
+    /// Add wind-like variability to on-site renewables.
+    #[arg(long)]
+    wind: bool,
+    /// US dollars per euro for US prices (default: ECB annual average of the year).
+    #[arg(long, value_parser = positive_f64)]
+    usd_eur: Option<f64>,
+    /// Share of latency-bound VNFs.
+    #[arg(long, default_value_t = 0.1, value_parser = share)]
+    vnf_share: f64,
+    /// Share of VMs in anti-affinity pairs.
+    #[arg(long, default_value_t = 0.1, value_parser = share)]
+    anti_affinity_share: f64,
+    /// Multiplies every link's bandwidth.
+    #[arg(long, default_value_t = 1.0, value_parser = positive_f64)]
+    bandwidth_scale: f64,
+    /// Migrations in plus out per site and window.
+    #[arg(long)]
+    max_migrations: Option<u32>,
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    concurrency: u32,
+    /// Total host capacity over the fleet's initial need.
+    #[arg(long, default_value_t = 1.6, value_parser = positive_f64)]
+    headroom: f64,
+}
+
+fn share(s: &str) -> Result<f64, String> {
+    let v = parse_f64(s)?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("expected a number in [0, 1], found '{s}'"))
+    }
+}
+
+fn parse_region(s: &str) -> Result<Region, String> {
+    match s {
+        "eu" => Ok(Region::Eu),
+        "us" => Ok(Region::Us),
+        "all" => Ok(Region::All),
+        _ => Err(format!("expected eu, us or all, found '{s}'")),
+    }
+}
+
+fn parse_kind_shares(s: &str) -> Result<[f64; 6], String> {
+    let mut shares = [0.0; 6];
+    for part in s.split(',') {
+        let (name, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("expected KIND=SHARE, found '{part}'"))?;
+        let kind = parse_kind(name)?;
+        let index = MigrationKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(0);
+        shares[index] = non_negative_f64(value)?;
+    }
+    if shares.iter().sum::<f64>() <= 0.0 {
+        return Err("the shares must not all be 0".to_string());
+    }
+    Ok(shares)
 }
 
 #[derive(Args)]
@@ -228,6 +329,31 @@ fn main() -> ExitCode {
             placement,
             json,
         } => commands::evaluate_placement(&dir, &placement, json),
+        Command::Generate(a) => {
+            let options = GenerateOptions {
+                sites: a.sites,
+                vms: a.vms,
+                windows: a.windows,
+                seed: a.seed,
+                year: a.year,
+                start: a.start,
+                window_hours: a.window_hours,
+                zones: a.zones,
+                region: a.region,
+                kind_shares: a.kinds.unwrap_or(DEFAULT_KIND_SHARES),
+                carbon_eur_per_t: a.carbon_eur_per_t,
+                renewable_share: a.renewable_share,
+                wind: a.wind,
+                usd_per_eur: a.usd_eur,
+                vnf_share: a.vnf_share,
+                anti_affinity_share: a.anti_affinity_share,
+                bandwidth_scale: a.bandwidth_scale,
+                max_migrations: a.max_migrations,
+                concurrency: a.concurrency,
+                headroom: a.headroom,
+            };
+            commands::generate(&options, &a.out)
+        }
         Command::Estimate(a) => match estimate_options(a) {
             Ok(options) => commands::estimate(&options),
             Err(message) => {

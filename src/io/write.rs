@@ -231,3 +231,182 @@ pub fn write_dir_atomically(out: &Path, files: &[(&str, Vec<u8>)]) -> std::io::R
     }
     result
 }
+
+/// An instance as the files of SPEC section 1 (sites.csv, vms.csv, links.csv, windows.csv,
+/// usage.csv where utilisation varies by window, params.toml), every column written out.
+/// Reading them back gives the same instance.
+pub fn instance_files(instance: &Instance) -> Vec<(&'static str, Vec<u8>)> {
+    let f = |x: f64| x.to_string();
+    let mut sites = Table::new(header(
+        &[
+            "site",
+            "hosts",
+            "host_cpu",
+            "host_mem_gib",
+            "idle_w",
+            "peak_w",
+            "pue",
+            "cpu_overcommit",
+            "max_migrations",
+            "zone",
+        ],
+        site_annotations(instance),
+    ));
+    for s in &instance.sites {
+        sites.row(with_annotations(
+            vec![
+                s.id.clone(),
+                s.hosts.to_string(),
+                f(s.host_cpu),
+                f(s.host_mem_gib),
+                f(s.idle_w),
+                f(s.peak_w),
+                f(s.pue),
+                f(s.cpu_overcommit),
+                s.max_migrations.map_or(String::new(), |m| m.to_string()),
+                s.zone.clone(),
+            ],
+            &s.annotations,
+        ));
+    }
+    let site_id = |s: usize| instance.sites[s].id.clone();
+    let mut vms = Table::new(header(
+        &[
+            "vm",
+            "site",
+            "cpu",
+            "mem_gib",
+            "util",
+            "disk_gib",
+            "mem_used_gib",
+            "wss_gib",
+            "dirty_mib_s",
+            "disk_write_mib_s",
+            "migration",
+            "boot_s",
+            "allowed_sites",
+            "anchor_site",
+            "max_latency_ms",
+            "anti_affinity",
+            "penalty_eur_per_s",
+            "downtime_eur_per_s",
+        ],
+        vm_annotations(instance),
+    ));
+    for v in &instance.vms {
+        let p = &v.profile;
+        vms.row(with_annotations(
+            vec![
+                v.id.clone(),
+                site_id(v.initial_site),
+                f(v.cpu),
+                f(v.mem_gib),
+                f(v.util),
+                f(p.disk_gib),
+                f(p.mem_used_gib),
+                f(p.wss_gib),
+                f(p.dirty_mib_s),
+                f(p.disk_write_mib_s),
+                p.kind.to_string(),
+                f(p.boot_s),
+                v.allowed_sites.as_ref().map_or(String::new(), |list| {
+                    list.iter()
+                        .map(|&s| site_id(s))
+                        .collect::<Vec<_>>()
+                        .join(";")
+                }),
+                v.anchor_site.map_or(String::new(), site_id),
+                v.max_latency_ms.map_or(String::new(), f),
+                v.anti_affinity.clone().unwrap_or_default(),
+                f(v.penalty_eur_per_s),
+                f(v.downtime_eur_per_s),
+            ],
+            &v.annotations,
+        ));
+    }
+    let mut links =
+        Table::new(["from", "to", "bandwidth_gbps", "latency_ms", "eur_per_gb"].map(String::from));
+    for l in &instance.links {
+        links.row(vec![
+            site_id(l.from),
+            site_id(l.to),
+            f(l.bandwidth_gbps),
+            f(l.latency_ms),
+            f(l.eur_per_gb),
+        ]);
+    }
+    let mut windows = Table::new(
+        [
+            "window",
+            "site",
+            "price_eur_mwh",
+            "renewable_kw",
+            "carbon_g_kwh",
+            "start",
+        ]
+        .map(String::from),
+    );
+    for t in 0..instance.num_windows() {
+        for s in 0..instance.num_sites() {
+            windows.row(vec![
+                t.to_string(),
+                site_id(s),
+                f(instance.price_eur_mwh[[t, s]]),
+                f(instance.renewable_kw[[t, s]]),
+                f(instance.carbon_g_kwh[[t, s]]),
+                instance.window_start[[t, s]].clone(),
+            ]);
+        }
+    }
+    let mut files = vec![
+        ("sites.csv", sites.into_bytes()),
+        ("vms.csv", vms.into_bytes()),
+        ("links.csv", links.into_bytes()),
+        ("windows.csv", windows.into_bytes()),
+    ];
+    let varies = |v: usize| {
+        instance
+            .util
+            .row(v)
+            .iter()
+            .any(|&u| u.to_bits() != instance.vms[v].util.to_bits())
+    };
+    if (0..instance.num_vms()).any(varies) {
+        let mut usage = Table::new(["window", "vm", "util"].map(String::from));
+        for t in 0..instance.num_windows() {
+            for (v, vm) in instance.vms.iter().enumerate() {
+                if varies(v) {
+                    usage.row(vec![t.to_string(), vm.id.clone(), f(instance.util[[v, t]])]);
+                }
+            }
+        }
+        files.push(("usage.csv", usage.into_bytes()));
+    }
+    let p = &instance.params;
+    let params = format!(
+        "window_hours = {}\ncarbon_eur_per_t = {}\nlink_efficiency = {}\nconcurrency = {}\nmax_downtime_ms = {}\nmax_rounds = {}\nsetup_s = {}\nresume_s = {}\nenergy_j_per_mb = {}\nenergy_j_fixed = {}\n",
+        toml_float(p.window_hours),
+        toml_float(p.carbon_eur_per_t),
+        toml_float(p.link_efficiency),
+        p.concurrency,
+        toml_float(p.max_downtime_ms),
+        p.max_rounds,
+        toml_float(p.setup_s),
+        toml_float(p.resume_s),
+        toml_float(p.energy_j_per_mb),
+        toml_float(p.energy_j_fixed),
+    );
+    files.push(("params.toml", params.into_bytes()));
+    files
+}
+
+/// A TOML float literal: Rust's shortest round-trip form, with ".0" where it would read as an
+/// integer.
+fn toml_float(x: f64) -> String {
+    let s = x.to_string();
+    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod estimate;
+mod generate;
 mod network;
 mod oracle;
 mod random_oracle;
