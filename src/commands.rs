@@ -459,6 +459,14 @@ pub fn generate(options: &crate::generate::GenerateOptions, out: &Path) -> i32 {
     }
     match read_instance(out) {
         Ok(instance) => {
+            println!(
+                "generated from {} data: {} windows of {} h from {}, zones {}",
+                options.year,
+                options.windows,
+                options.window_hours,
+                instance.window_start[[0, 0]],
+                generated.zones.join(", ")
+            );
             print!("{}", describe(&instance));
             EXIT_OK
         }

@@ -661,6 +661,72 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
     })
 }
 
+/// The `wattshift generate` command that makes this instance (output directory aside).
+pub fn command_line(o: &GenerateOptions) -> String {
+    let d = GenerateOptions::default();
+    let mut c = format!(
+        "wattshift generate --sites {} --vms {} --windows {} --seed {} --year {}",
+        o.sites, o.vms, o.windows, o.seed, o.year
+    );
+    if let Some(start) = &o.start {
+        let _ = write!(c, " --start {start}");
+    }
+    if o.window_hours != d.window_hours {
+        let _ = write!(c, " --window-hours {}", o.window_hours);
+    }
+    match &o.zones {
+        Some(zones) => {
+            let _ = write!(c, " --zones {}", zones.join(","));
+        }
+        None if o.region != d.region => {
+            let name = match o.region {
+                Region::Eu => "eu",
+                Region::Us => "us",
+                Region::All => "all",
+            };
+            let _ = write!(c, " --region {name}");
+        }
+        None => {}
+    }
+    if o.kind_shares != d.kind_shares {
+        let shares: Vec<String> = MigrationKind::ALL
+            .iter()
+            .zip(o.kind_shares)
+            .map(|(k, share)| format!("{k}={share}"))
+            .collect();
+        let _ = write!(c, " --kinds {}", shares.join(","));
+    }
+    for (flag, value, default) in [
+        ("--carbon-eur-per-t", o.carbon_eur_per_t, d.carbon_eur_per_t),
+        ("--renewable-share", o.renewable_share, d.renewable_share),
+        ("--vnf-share", o.vnf_share, d.vnf_share),
+        (
+            "--anti-affinity-share",
+            o.anti_affinity_share,
+            d.anti_affinity_share,
+        ),
+        ("--bandwidth-scale", o.bandwidth_scale, d.bandwidth_scale),
+        ("--headroom", o.headroom, d.headroom),
+    ] {
+        if value != default {
+            let _ = write!(c, " {flag} {value}");
+        }
+    }
+    if o.wind {
+        c.push_str(" --wind");
+    }
+    if let Some(rate) = o.usd_per_eur {
+        let _ = write!(c, " --usd-eur {rate}");
+    }
+    if let Some(m) = o.max_migrations {
+        let _ = write!(c, " --max-migrations {m}");
+    }
+    if o.concurrency != d.concurrency {
+        let _ = write!(c, " --concurrency {}", o.concurrency);
+    }
+    c
+}
+
 fn readme(
     o: &GenerateOptions,
     instance: &Instance,
@@ -673,9 +739,8 @@ fn readme(
     let _ = writeln!(r, "# Generated instance\n");
     let _ = writeln!(
         r,
-        "Made by `wattshift generate --sites {} --vms {} --windows {} --seed {} --year {}` \
-         (see the options below); the same options and seed give the same files, byte for byte.\n",
-        o.sites, o.vms, o.windows, o.seed, o.year
+        "Made by `{}`; the same options and seed give the same files, byte for byte.\n",
+        command_line(o)
     );
     let _ = writeln!(
         r,

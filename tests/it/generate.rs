@@ -325,3 +325,57 @@ fn impossible_options_are_usage_errors() {
         assert!(!out.exists(), "{args:?} wrote output");
     }
 }
+
+/// Every shipped instance validates, and each generated one is exactly what the command in its
+/// README makes today.
+#[test]
+fn shipped_instances_validate_and_generated_ones_regenerate_byte_for_byte() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("instances");
+    let mut generated = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() || dir.ends_with("data") {
+            continue;
+        }
+        read_instance(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap_or_default();
+        let Some(command) = readme
+            .lines()
+            .find_map(|l| l.strip_prefix("Made by `wattshift generate "))
+            .and_then(|rest| rest.split('`').next())
+        else {
+            continue;
+        };
+        generated += 1;
+        let tmp = TempDir::new("regenerate");
+        let out = tmp.path().join("out");
+        let mut args: Vec<&str> = vec!["generate"];
+        args.extend(command.split_whitespace());
+        args.extend(["--out", out.to_str().unwrap()]);
+        let result = wattshift(&args);
+        assert_eq!(result.status.code(), Some(0), "{}", dir.display());
+        for file in [
+            "sites.csv",
+            "vms.csv",
+            "links.csv",
+            "windows.csv",
+            "usage.csv",
+            "params.toml",
+        ] {
+            assert_eq!(
+                std::fs::read(out.join(file)).unwrap(),
+                std::fs::read(dir.join(file)).unwrap(),
+                "{}: {file} is not what its command generates",
+                dir.display()
+            );
+        }
+        // The shipped README starts with the generated one and may add results after it.
+        let fresh = std::fs::read_to_string(out.join("README.md")).unwrap();
+        assert!(
+            readme.starts_with(fresh.trim_end()),
+            "{}: README.md differs",
+            dir.display()
+        );
+    }
+    assert!(generated >= 5, "only {generated} generated instances found");
+}
