@@ -320,6 +320,7 @@ fn main() -> ExitCode {
                     gap: a.gap,
                     threads: a.threads,
                     verbose: a.verbose,
+                    ..SolveSettings::default()
                 },
             };
             commands::plan(&a.dir, &a.out, &options)
