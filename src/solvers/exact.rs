@@ -41,6 +41,58 @@ use std::time::Instant;
 /// Loads within δ hosts above a whole number of hosts are out of the formulation's reach.
 const CEIL_DELTA: f64 = 1e-6;
 
+/// The `from` of flows into the first window of a horizon whose start is free.
+const FREE: SiteId = usize::MAX;
+
+/// A stretch of the horizon to plan: windows `first..end`, with every VM at `initial[v]`
+/// before window `first`. The windowed solver plans blocks of windows with these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Horizon {
+    pub first: usize,
+    /// One past the last window planned.
+    pub end: usize,
+    /// Each VM's site in window `first − 1` (its initial site for `first = 0`).
+    pub initial: Vec<SiteId>,
+    /// The first window's placement costs no migration and is bound by no migration limit:
+    /// a relaxation whose optimum bounds this stretch's share of any full plan from below.
+    pub free_start: bool,
+    /// Each VM's site in window `end`, held fixed: the migrations into it are planned and
+    /// costed here, its placement is not.
+    pub fixed_end: Option<Vec<SiteId>>,
+}
+
+impl Horizon {
+    /// The whole horizon from the instance's initial sites.
+    pub fn whole(costs: &Costs) -> Horizon {
+        let instance = costs.instance;
+        Horizon {
+            first: 0,
+            end: instance.num_windows(),
+            initial: instance.vms.iter().map(|v| v.initial_site).collect(),
+            free_start: false,
+            fixed_end: None,
+        }
+    }
+
+    /// Windows with variables: the planned ones, and the fixed one after them.
+    fn model_end(&self) -> usize {
+        self.end + self.fixed_end.is_some() as usize
+    }
+
+    /// VM `v`'s site before window `t` under `plan`, as this horizon sees it.
+    fn previous(&self, plan: &Plan, v: VmId, t: usize) -> SiteId {
+        if t == self.first {
+            if self.free_start {
+                FREE
+            } else {
+                self.initial[v]
+            }
+        } else {
+            plan.site[[v, t - 1]]
+        }
+    }
+}
+
 /// A group of interchangeable VMs.
 #[derive(Debug, Clone)]
 struct Group {
@@ -50,7 +102,7 @@ struct Group {
 }
 
 /// Groups VMs whose every modelled attribute is equal, in order of their first member.
-fn group_vms(costs: &Costs) -> Vec<Group> {
+fn group_vms(costs: &Costs, horizon: &Horizon) -> Vec<Group> {
     let instance = costs.instance;
     let num_sites = instance.num_sites();
     let mut index: HashMap<Vec<u64>, usize> = HashMap::new();
@@ -62,7 +114,11 @@ fn group_vms(costs: &Costs) -> Vec<Group> {
             .entry(vm.anti_affinity.as_deref())
             .or_insert(next_label);
         let mut key = vec![
-            vm.initial_site as u64,
+            horizon.initial[v] as u64,
+            horizon
+                .fixed_end
+                .as_ref()
+                .map_or(u64::MAX, |fixed| fixed[v] as u64),
             vm.cpu.to_bits(),
             vm.mem_gib.to_bits(),
             costs.profile_index(v) as u64,
@@ -70,7 +126,7 @@ fn group_vms(costs: &Costs) -> Vec<Group> {
             vm.penalty_eur_per_s.to_bits(),
             vm.downtime_eur_per_s.to_bits(),
         ];
-        key.extend(instance.util.row(v).iter().map(|u| u.to_bits()));
+        key.extend((horizon.first..horizon.end).map(|t| instance.util[[v, t]].to_bits()));
         key.extend((0..num_sites).map(|s| costs.is_allowed(v, s) as u64));
         let next = groups.len();
         let g = *index.entry(key).or_insert(next);
@@ -117,27 +173,38 @@ struct Ceilings {
     cpu_binds: Variable,
 }
 
-/// Sites each group can be at in each window: allowed, and reachable by feasible migrations.
-fn reachable_sites(costs: &Costs, groups: &[Group]) -> Vec<Vec<Vec<SiteId>>> {
-    let instance = costs.instance;
-    let num_sites = instance.num_sites();
+/// Whether VM `v` can go from `a` to `b` at a window start (`a` = [`FREE`] always can).
+fn can_move(costs: &Costs, v: VmId, a: SiteId, b: SiteId) -> bool {
+    a == FREE || a == b || costs.migration(v, a, b).is_some_and(|e| e.is_feasible())
+}
+
+/// Sites each group can be at in each modelled window (relative to `horizon.first`): allowed,
+/// and reachable by feasible migrations; the fixed window holds only its fixed site.
+fn reachable_sites(costs: &Costs, groups: &[Group], horizon: &Horizon) -> Vec<Vec<Vec<SiteId>>> {
+    let num_sites = costs.instance.num_sites();
     groups
         .iter()
         .map(|group| {
             let v = group.rep;
-            let mut previous = vec![instance.vms[v].initial_site];
-            let mut per_window = Vec::with_capacity(instance.num_windows());
-            for _ in 0..instance.num_windows() {
+            let start = if horizon.free_start {
+                FREE
+            } else {
+                horizon.initial[v]
+            };
+            let mut previous = vec![start];
+            let mut per_window = Vec::new();
+            for _ in horizon.first..horizon.end {
                 let now: Vec<SiteId> = (0..num_sites)
                     .filter(|&b| costs.is_allowed(v, b))
-                    .filter(|&b| {
-                        previous.iter().any(|&a| {
-                            a == b || costs.migration(v, a, b).is_some_and(|e| e.is_feasible())
-                        })
-                    })
+                    .filter(|&b| previous.iter().any(|&a| can_move(costs, v, a, b)))
                     .collect();
                 per_window.push(now.clone());
                 previous = now;
+            }
+            if let Some(fixed) = &horizon.fixed_end {
+                let b = fixed[v];
+                let reachable = previous.iter().any(|&a| can_move(costs, v, a, b));
+                per_window.push(if reachable { vec![b] } else { Vec::new() });
             }
             per_window
         })
@@ -230,10 +297,15 @@ struct Formulation {
     site_vars: BTreeMap<(usize, SiteId), SiteVars>,
 }
 
-fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> Formulation {
+fn formulate(
+    costs: &Costs,
+    groups: &[Group],
+    reach: &[Vec<Vec<SiteId>>],
+    horizon: &Horizon,
+) -> Formulation {
     let instance = costs.instance;
     let params = &instance.params;
-    let windows = instance.num_windows();
+    let first = horizon.first;
     let num_sites = instance.num_sites();
     let mut vars = Columns {
         vars: ProblemVariables::new(),
@@ -247,18 +319,23 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
     // into[(g, t, b)] and out_of[(g, t, a)] hold indices into `flows`.
     let mut into: HashMap<(usize, usize, SiteId), Vec<usize>> = HashMap::new();
     let mut out_of: HashMap<(usize, usize, SiteId), Vec<usize>> = HashMap::new();
-    for t in 0..windows {
+    for t in first..horizon.model_end() {
+        let r = t - first;
         for (g, group) in groups.iter().enumerate() {
             let v = group.rep;
             let size = group.members.len() as f64;
-            let sources: Vec<SiteId> = if t == 0 {
-                vec![instance.vms[v].initial_site]
+            let sources: Vec<SiteId> = if t == first {
+                vec![if horizon.free_start {
+                    FREE
+                } else {
+                    horizon.initial[v]
+                }]
             } else {
-                reach[g][t - 1].clone()
+                reach[g][r - 1].clone()
             };
             for &a in &sources {
-                for &b in &reach[g][t] {
-                    let migration = if a == b {
+                for &b in &reach[g][r] {
+                    let migration = if a == b || a == FREE {
                         None
                     } else {
                         match costs.migration(v, a, b) {
@@ -282,10 +359,10 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
                     out_of.entry((g, t, a)).or_default().push(index);
                 }
             }
-            if t == 0 {
+            if t == first {
                 let mut out = Expression::default();
                 for &i in out_of
-                    .get(&(g, 0, sources[0]))
+                    .get(&(g, first, sources[0]))
                     .map_or(&[][..], |x| x.as_slice())
                 {
                     out.add_mul(1.0, flows[i].var);
@@ -316,7 +393,8 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
     };
 
     let mut site_vars = BTreeMap::new();
-    for t in 0..windows {
+    // The fixed window after the horizon has a fixed placement: its site costs are constant.
+    for t in first..horizon.end {
         for s in 0..num_sites {
             let present: Vec<usize> = (0..groups.len())
                 .filter(|&g| into.contains_key(&(g, t, s)))
@@ -442,7 +520,7 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
         if total < 2 {
             continue;
         }
-        for t in 0..windows {
+        for t in first..horizon.end {
             for s in 0..num_sites {
                 let mut sum = Expression::default();
                 let mut any = false;
@@ -464,7 +542,7 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
     let mut per_site: BTreeMap<(usize, SiteId), (Expression, f64)> = BTreeMap::new();
     let mut per_link: BTreeMap<(usize, DirectedLink), (Expression, f64)> = BTreeMap::new();
     for flow in &flows {
-        if flow.from == flow.to {
+        if flow.from == flow.to || flow.from == FREE {
             continue;
         }
         let group = &groups[flow.group];
@@ -517,6 +595,7 @@ fn formulate(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> For
 fn starting_columns(
     costs: &Costs,
     groups: &[Group],
+    horizon: &Horizon,
     formulation: &Formulation,
     plan: &Plan,
     num_columns: usize,
@@ -526,8 +605,8 @@ fn starting_columns(
     let mut counts: HashMap<(usize, usize, SiteId, SiteId), f64> = HashMap::new();
     for (g, group) in groups.iter().enumerate() {
         for &v in &group.members {
-            for t in 0..instance.num_windows() {
-                let key = (g, t, plan.previous_site(instance, v, t), plan.site[[v, t]]);
+            for t in horizon.first..horizon.model_end() {
+                let key = (g, t, horizon.previous(plan, v, t), plan.site[[v, t]]);
                 *counts.entry(key).or_insert(0.0) += 1.0;
             }
         }
@@ -567,30 +646,37 @@ fn starting_columns(
 }
 
 /// Turns group flows back into a per-VM plan: in each window, the members at a site move in
-/// VM order along that site's outgoing flows.
+/// VM order along that site's outgoing flows. Windows outside the horizon keep `base`'s sites.
 fn disaggregate(
     costs: &Costs,
     groups: &[Group],
+    horizon: &Horizon,
+    base: &Plan,
     flows: &[Flow],
     column_of: &HashMap<Variable, usize>,
     columns: &[f64],
 ) -> Plan {
-    let instance = costs.instance;
-    let mut plan = Plan::stay(instance);
+    let mut plan = base.clone();
     // at[g][s]: members of group g at site s before the window being decoded, in VM order.
     let mut at: Vec<BTreeMap<SiteId, Vec<VmId>>> = groups
         .iter()
         .map(|group| {
-            let mut m = BTreeMap::new();
-            m.insert(instance.vms[group.rep].initial_site, group.members.clone());
-            m
+            let start = if horizon.free_start {
+                FREE
+            } else {
+                horizon.initial[group.rep]
+            };
+            BTreeMap::from([(start, group.members.clone())])
         })
         .collect();
-    let mut by_window: Vec<Vec<&Flow>> = vec![Vec::new(); instance.num_windows()];
+    let mut by_window: Vec<Vec<&Flow>> = vec![Vec::new(); horizon.end - horizon.first];
     for flow in flows {
-        by_window[flow.window].push(flow);
+        if flow.window < horizon.end {
+            by_window[flow.window - horizon.first].push(flow);
+        }
     }
-    for (t, window_flows) in by_window.iter().enumerate() {
+    for (r, window_flows) in by_window.iter().enumerate() {
+        let t = horizon.first + r;
         let mut next: Vec<BTreeMap<SiteId, Vec<VmId>>> = vec![BTreeMap::new(); groups.len()];
         // Moves first, stays last, so that rounding noise never strands a member.
         let mut ordered: Vec<&&Flow> = window_flows.iter().collect();
@@ -605,73 +691,114 @@ fn disaggregate(
             };
             next[flow.group].entry(flow.to).or_default().extend(moved);
         }
-        // Members left over (only possible through numerical noise) stay where they were.
+        // Members left over (only possible through numerical noise) stay where they were;
+        // a free start has no "where they were", so they take their first reachable site.
         for (g, left) in at.iter_mut().enumerate() {
             for (&s, members) in left.iter_mut() {
+                let s = if s == FREE {
+                    base.site[[groups[g].rep, t]]
+                } else {
+                    s
+                };
                 next[g].entry(s).or_default().append(members);
             }
         }
-        for (g, sites) in next.iter_mut().enumerate() {
+        for sites in next.iter_mut() {
             for (&s, members) in sites.iter_mut() {
                 members.sort_unstable();
                 for &v in members.iter() {
                     plan.site[[v, t]] = s;
                 }
             }
-            let _ = g;
         }
         at = next;
     }
+    let _ = costs;
     plan
 }
 
-/// Solves the whole horizon exactly (to `settings.gap`) or until the time limit.
-pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
+/// What solving a horizon gives.
+#[derive(Debug, Clone)]
+pub struct HorizonOutcome {
+    /// `base` with the horizon's windows replaced by the solution; `None` when there is none.
+    pub plan: Option<Plan>,
+    pub status: Status,
+    /// A proven lower bound on the horizon's part of the objective: site costs of its windows
+    /// and the costs of the migrations into its windows and into the fixed window after it.
+    pub bound_eur: Option<f64>,
+    pub reasons: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// Solves one horizon as a MILP. `base` gives the sites outside the horizon (and must agree
+/// with `horizon.initial` and `horizon.fixed_end`); `start`, a plan that agrees with them too,
+/// is handed to HiGHS as its first incumbent and returned if HiGHS finds nothing better.
+pub fn solve_horizon(
+    costs: &Costs,
+    horizon: &Horizon,
+    base: &Plan,
+    start: Option<&Plan>,
+    settings: &SolveSettings,
+    time_limit_s: Option<f64>,
+) -> HorizonOutcome {
     let instance = costs.instance;
-    let groups = group_vms(costs);
-    let reach = reachable_sites(costs, &groups);
+    let groups = group_vms(costs, horizon);
+    let reach = reachable_sites(costs, &groups, horizon);
+    let infeasible = |reasons: Vec<String>, notes: Vec<String>| HorizonOutcome {
+        plan: None,
+        status: Status::Infeasible,
+        bound_eur: None,
+        reasons,
+        notes,
+    };
     if reach.iter().any(|w| w.iter().any(|sites| sites.is_empty())) {
-        return Outcome {
-            plan: None,
-            status: Status::Infeasible,
-            bound_eur: None,
-            reasons: diagnose(costs, &groups, &reach),
-            notes: Vec::new(),
-        };
+        return infeasible(diagnose(costs, &groups, &reach), Vec::new());
     }
-    let formulation = formulate(costs, &groups, &reach);
+    let formulation = formulate(costs, &groups, &reach, horizon);
     let num_columns = formulation.vars.index.len();
-    let num_rows = formulation.constraints.len();
     let mut notes = vec![format!(
-        "MILP: {} VMs in {} groups, {} columns ({} flows), {} rows",
+        "MILP for windows {}..{}: {} VMs in {} groups, {} columns ({} flows), {} rows",
+        horizon.first,
+        horizon.end,
         instance.num_vms(),
         groups.len(),
         num_columns,
         formulation.flows.len(),
-        num_rows
+        formulation.constraints.len()
     )];
-    let start_plan = repair(costs, &Plan::stay(instance));
-    let start_columns = start_plan
-        .as_ref()
-        .and_then(|p| starting_columns(costs, &groups, &formulation, p, num_columns));
-    notes.push(match &start_columns {
-        Some(_) => "start: repaired stay plan".to_string(),
-        None => "start: none (the stay plan could not be repaired)".to_string(),
+    let start_columns =
+        start.and_then(|p| starting_columns(costs, &groups, horizon, &formulation, p, num_columns));
+    notes.push(if start_columns.is_some() {
+        "start: given".into()
+    } else {
+        "start: none".into()
     });
-
+    // Without a plan from HiGHS, a feasible start is still a plan to return.
+    let fallback = |mut notes: Vec<String>, why: String, bound_eur: Option<f64>| {
+        notes.push(why);
+        let status = if start.is_some() {
+            Status::Feasible
+        } else {
+            Status::Unknown
+        };
+        HorizonOutcome {
+            plan: start.cloned(),
+            status,
+            bound_eur,
+            reasons: Vec::new(),
+            notes,
+        }
+    };
     if num_columns == 0 {
-        // No VMs: the empty plan is the only plan.
-        let plan = Plan::stay(instance);
-        let objective = evaluate(costs, &plan).objective_eur;
-        return Outcome {
-            plan: Some(plan),
+        // No VMs: nothing to decide.
+        return HorizonOutcome {
+            plan: Some(base.clone()),
             status: Status::Optimal,
-            bound_eur: Some(objective),
+            bound_eur: None,
             reasons: Vec::new(),
             notes,
         };
     }
-
     let Formulation {
         vars,
         objective,
@@ -687,22 +814,6 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     for c in constraints {
         problem.add_constraint(c);
     }
-    // Without a plan from HiGHS, the repaired start is still a feasible plan to return.
-    let fallback = |mut notes: Vec<String>, why: String, bound_eur: Option<f64>| {
-        notes.push(why);
-        let status = if start_plan.is_some() {
-            Status::Feasible
-        } else {
-            Status::Unknown
-        };
-        Outcome {
-            plan: start_plan.clone(),
-            status,
-            bound_eur,
-            reasons: Vec::new(),
-            notes,
-        }
-    };
     let mut model = match problem.try_into_inner() {
         Ok(model) => model,
         Err(e) => return fallback(notes, format!("HiGHS rejected the model: {e}"), None),
@@ -720,9 +831,8 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     model.set_option("random_seed", 0);
     model.set_option("mip_rel_gap", settings.gap);
     model.set_option("mip_abs_gap", 1e-9);
-    if let Some(limit) = settings.time_limit_s {
-        let left = (limit - started.elapsed().as_secs_f64()).max(0.0);
-        model.set_option("time_limit", left);
+    if let Some(limit) = time_limit_s {
+        model.set_option("time_limit", limit.max(0.0));
     }
     if let Some(columns) = &start_columns {
         // A start that HiGHS cannot use is only a missed head start.
@@ -734,30 +844,27 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     };
     let model_status = solved.status();
     let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
-    let bound = solved
+    let mut bound = solved
         .double_info_value(c"mip_dual_bound")
         .ok()
         .filter(|b| b.is_finite());
+    if model_status == HighsModelStatus::Optimal && bound.is_none() {
+        bound = Some(solved.objective_value());
+    }
     notes.push(format!("HiGHS: {model_status:?}, bound {bound:?}"));
     match model_status {
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
-            if start_plan.is_some() =>
+            if start.is_some() =>
         {
-            // The repaired start satisfies every constraint, so this is HiGHS's numerics.
+            // A feasible start contradicts this: HiGHS's numerics, not the instance.
             return fallback(
                 notes,
-                "HiGHS reported infeasible; keeping the feasible start".into(),
+                "HiGHS reported infeasible; keeping the start".into(),
                 None,
             );
         }
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
-            return Outcome {
-                plan: None,
-                status: Status::Infeasible,
-                bound_eur: None,
-                reasons: diagnose(costs, &groups, &reach),
-                notes,
-            };
+            return infeasible(diagnose(costs, &groups, &reach), notes);
         }
         _ if !has_solution => {
             return fallback(notes, "HiGHS found no plan within the limits".into(), bound);
@@ -765,17 +872,52 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         _ => {}
     }
     let columns = solved.get_solution().columns().to_vec();
-    let plan = disaggregate(costs, &groups, &flows, &column_of, &columns);
+    let plan = disaggregate(costs, &groups, horizon, base, &flows, &column_of, &columns);
     let status = if model_status == HighsModelStatus::Optimal {
         Status::Optimal
     } else {
         Status::Feasible
     };
-    Outcome {
+    HorizonOutcome {
         plan: Some(plan),
         status,
         bound_eur: bound,
         reasons: Vec::new(),
+        notes,
+    }
+}
+
+/// Solves the whole horizon exactly (to `settings.gap`) or until the time limit, starting
+/// HiGHS from the repaired stay plan.
+pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
+    let instance = costs.instance;
+    let stay = Plan::stay(instance);
+    let start = repair(costs, &stay);
+    let horizon = Horizon::whole(costs);
+    let out = solve_horizon(
+        costs,
+        &horizon,
+        &stay,
+        start.as_ref(),
+        settings,
+        settings.time_left_s(started),
+    );
+    let mut notes = out.notes;
+    if start.is_none() {
+        notes.push("the stay plan could not be repaired: no start".into());
+    }
+    let bound_eur = match (&out.plan, out.status) {
+        // With no VMs the empty plan is optimal and its cost is its own bound.
+        (Some(plan), Status::Optimal) if out.bound_eur.is_none() => {
+            Some(evaluate(costs, plan).objective_eur)
+        }
+        _ => out.bound_eur,
+    };
+    Outcome {
+        plan: out.plan,
+        status: out.status,
+        bound_eur,
+        reasons: out.reasons,
         notes,
     }
 }

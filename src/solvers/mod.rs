@@ -21,6 +21,18 @@ pub struct SolveSettings {
     pub threads: usize,
     /// Print the backend's log to stderr (default false).
     pub verbose: bool,
+    /// Seed of randomised searches (default 1). Same seed, same plan, whatever the threads.
+    pub seed: u64,
+    /// Local search: independent restarts, run in parallel (default 4).
+    pub restarts: usize,
+    /// Local search: moves tried per restart (default 20 000).
+    pub iterations: usize,
+    /// Local search: the solver whose plan it starts from (default "greedy").
+    pub start_solver: String,
+    /// Windowed solver: windows per block (default 6).
+    pub block_windows: usize,
+    /// Windowed solver: most coordination passes over the block boundaries (default 4).
+    pub coordination_passes: usize,
 }
 
 impl Default for SolveSettings {
@@ -30,7 +42,21 @@ impl Default for SolveSettings {
             gap: 1e-6,
             threads: 0,
             verbose: false,
+            seed: 1,
+            restarts: 4,
+            iterations: 20_000,
+            start_solver: "greedy".to_string(),
+            block_windows: 6,
+            coordination_passes: 4,
         }
+    }
+}
+
+impl SolveSettings {
+    /// Seconds left of the time limit, if there is one.
+    pub fn time_left_s(&self, started: Instant) -> Option<f64> {
+        self.time_limit_s
+            .map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.0))
     }
 }
 
