@@ -105,30 +105,44 @@ pub fn describe(instance: &Instance) -> String {
     out
 }
 
-/// Options of `plan`.
-#[derive(Debug, Clone)]
+/// Options of `plan`: a solver configuration (name or path) and what the command line
+/// overrides in it.
+#[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     pub solver: String,
-    pub settings: SolveSettings,
+    pub time_limit_s: Option<f64>,
+    pub gap: Option<f64>,
+    pub threads: Option<usize>,
+    pub verbose: bool,
+}
+
+/// Resolves a configuration and applies the command line's overrides.
+fn configure(options: &PlanOptions) -> Result<crate::config::SolverConfig, InputError> {
+    let mut config = crate::config::resolve(&options.solver)?;
+    let s = &mut config.settings;
+    s.time_limit_s = options.time_limit_s.or(s.time_limit_s);
+    s.gap = options.gap.unwrap_or(s.gap);
+    s.threads = options.threads.unwrap_or(s.threads);
+    s.verbose = options.verbose;
+    Ok(config)
 }
 
 /// `plan DIR --out OUT`: plans, writes the outputs atomically, prints a short summary.
 pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
     let started = Instant::now();
-    let Some(solver) = solvers::find(&options.solver) else {
-        let names: Vec<&str> = solvers::SOLVERS.iter().map(|s| s.0).collect();
-        eprintln!(
-            "error: unknown solver '{}'; choose one of: {}",
-            options.solver,
-            names.join(", ")
-        );
+    let config = match configure(options) {
+        Ok(c) => c,
+        Err(e) => return report_input_error(&e),
+    };
+    let Some(solver) = solvers::find(&config.solver) else {
+        eprintln!("error: unknown solver '{}'", config.solver);
         return EXIT_BAD_INPUT;
     };
     let instance = match read_instance(dir) {
         Ok(i) => i,
         Err(e) => return report_input_error(&e),
     };
-    let settings = &options.settings;
+    let settings = &config.settings;
     let report = with_threads(settings.threads, || {
         let costs = Costs::new(&instance);
         let outcome = solver(&costs, settings, started);
@@ -139,7 +153,7 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
         }
         build_plan_report(
             &costs,
-            &options.solver,
+            &config.name,
             &outcome,
             started.elapsed().as_secs_f64(),
         )
@@ -149,7 +163,7 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
             // A solver returned a plan that the evaluator rejects: a bug, never a result.
             eprintln!(
                 "error: solver '{}' returned a plan that breaks constraints:",
-                options.solver
+                config.name
             );
             let costs = Costs::new(&instance);
             for v in &evaluation.violations {
@@ -177,6 +191,47 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
         "optimal" | "feasible" => EXIT_OK,
         "infeasible" => EXIT_INFEASIBLE,
         _ => EXIT_NO_PLAN,
+    }
+}
+
+/// Output formats of `bench`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchFormat {
+    Table,
+    Csv,
+    Json,
+    Markdown,
+}
+
+/// `bench DIR... --solver A --solver B`: every configuration on every instance.
+pub fn bench(dirs: &[std::path::PathBuf], options: &[PlanOptions], format: BenchFormat) -> i32 {
+    let mut configs = Vec::new();
+    for o in options {
+        match configure(o) {
+            Ok(c) => configs.push(c),
+            Err(e) => return report_input_error(&e),
+        }
+    }
+    let mut instances = Vec::new();
+    for dir in dirs {
+        match read_instance(dir) {
+            Ok(i) => instances.push((dir.display().to_string(), i)),
+            Err(e) => return report_input_error(&e),
+        }
+    }
+    let threads = configs.first().map_or(0, |c| c.settings.threads);
+    let rows = with_threads(threads, || crate::bench::run(&instances, &configs));
+    let text = match format {
+        BenchFormat::Table => crate::bench::to_table(&rows),
+        BenchFormat::Csv => crate::bench::to_csv(&rows),
+        BenchFormat::Json => crate::bench::to_json(&rows),
+        BenchFormat::Markdown => crate::bench::to_markdown(&rows),
+    };
+    print!("{text}");
+    if rows.iter().all(|r| r.feasible) {
+        EXIT_OK
+    } else {
+        EXIT_INFEASIBLE
     }
 }
 

@@ -28,7 +28,9 @@
 //! assert!(best.objective_eur < baseline.objective_eur);
 //! ```
 
+pub mod bench;
 pub mod commands;
+pub mod config;
 pub mod costs;
 pub mod error;
 pub mod evaluate;

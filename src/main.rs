@@ -3,10 +3,9 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wattshift::commands::{self, EstimateOptions, PlanOptions};
+use wattshift::commands::{self, BenchFormat, EstimateOptions, PlanOptions};
 use wattshift::generate::{GenerateOptions, Region, DEFAULT_KIND_SHARES};
 use wattshift::instance::{MigrationKind, MigrationProfile, Params};
-use wattshift::solvers::SolveSettings;
 
 #[derive(Parser)]
 #[command(
@@ -35,9 +34,42 @@ enum Command {
     },
     /// One migration's copy-round breakdown (or a batch's, with --count).
     Estimate(EstimateArgs),
+    /// Run solver configurations over instances and print a comparison table.
+    Bench(BenchArgs),
     /// Write a realistic instance of any size drawn from real prices, carbon, PUE, SPECpower
     /// curves and PlanetLab traces; the same arguments and seed give the same bytes.
     Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Instance directories.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// A solver or configuration, as for plan; repeat for each.
+    #[arg(long = "solver", required = true)]
+    solvers: Vec<String>,
+    /// Overrides every configuration's time limit, s.
+    #[arg(long, value_parser = positive_f64)]
+    time_limit: Option<f64>,
+    /// Worker threads (0: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// table, csv, json or markdown.
+    #[arg(long, default_value = "table", value_parser = parse_format)]
+    format: BenchFormat,
+}
+
+fn parse_format(s: &str) -> Result<BenchFormat, String> {
+    match s {
+        "table" => Ok(BenchFormat::Table),
+        "csv" => Ok(BenchFormat::Csv),
+        "json" => Ok(BenchFormat::Json),
+        "markdown" | "md" => Ok(BenchFormat::Markdown),
+        _ => Err(format!(
+            "expected table, csv, json or markdown, found '{s}'"
+        )),
+    }
 }
 
 #[derive(Args)]
@@ -143,18 +175,19 @@ struct PlanArgs {
     /// Output directory (written atomically: all files or none).
     #[arg(long)]
     out: PathBuf,
-    /// Solver: exact or stay.
+    /// Solver or configuration: a solver (exact, windows, greedy, pabfd, local, stay), a
+    /// configuration shipped in solvers/ (e.g. windows-6), or a path to a .toml file.
     #[arg(long, default_value = "exact")]
     solver: String,
     /// Wall-clock limit in seconds; at the limit the best plan found is returned with its bound.
     #[arg(long, value_parser = positive_f64)]
     time_limit: Option<f64>,
-    /// Relative optimality gap at which to stop.
-    #[arg(long, default_value_t = 1e-6, value_parser = non_negative_f64)]
-    gap: f64,
+    /// Relative optimality gap at which to stop (default 1e-6).
+    #[arg(long, value_parser = non_negative_f64)]
+    gap: Option<f64>,
     /// Worker threads (0: one per core). The plan does not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    #[arg(long)]
+    threads: Option<usize>,
     /// Print the MILP size and HiGHS's log to stderr.
     #[arg(long)]
     verbose: bool,
@@ -315,13 +348,10 @@ fn main() -> ExitCode {
         Command::Plan(a) => {
             let options = PlanOptions {
                 solver: a.solver,
-                settings: SolveSettings {
-                    time_limit_s: a.time_limit,
-                    gap: a.gap,
-                    threads: a.threads,
-                    verbose: a.verbose,
-                    ..SolveSettings::default()
-                },
+                time_limit_s: a.time_limit,
+                gap: a.gap,
+                threads: a.threads,
+                verbose: a.verbose,
             };
             commands::plan(&a.dir, &a.out, &options)
         }
@@ -330,6 +360,19 @@ fn main() -> ExitCode {
             placement,
             json,
         } => commands::evaluate_placement(&dir, &placement, json),
+        Command::Bench(a) => {
+            let options: Vec<PlanOptions> = a
+                .solvers
+                .into_iter()
+                .map(|solver| PlanOptions {
+                    solver,
+                    time_limit_s: a.time_limit,
+                    threads: a.threads,
+                    ..PlanOptions::default()
+                })
+                .collect();
+            commands::bench(&a.dirs, &options, a.format)
+        }
         Command::Generate(a) => {
             let options = GenerateOptions {
                 sites: a.sites,

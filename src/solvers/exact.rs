@@ -113,8 +113,13 @@ fn group_vms(costs: &Costs, horizon: &Horizon) -> Vec<Group> {
         let label = *labels
             .entry(vm.anti_affinity.as_deref())
             .or_insert(next_label);
+        let start = if horizon.free_start {
+            vm.initial_site
+        } else {
+            horizon.initial[v]
+        };
         let mut key = vec![
-            horizon.initial[v] as u64,
+            start as u64,
             horizon
                 .fixed_end
                 .as_ref()
@@ -178,6 +183,37 @@ fn can_move(costs: &Costs, v: VmId, a: SiteId, b: SiteId) -> bool {
     a == FREE || a == b || costs.migration(v, a, b).is_some_and(|e| e.is_feasible())
 }
 
+/// Sites VM `v` can be at in window `first − 1` of any plan: reachable from its initial site
+/// by feasible migrations (its initial site alone for `first = 0`).
+fn sites_before(costs: &Costs, v: VmId, first: usize) -> Vec<SiteId> {
+    let mut sites = vec![costs.instance.vms[v].initial_site];
+    for _ in 0..first {
+        sites = (0..costs.instance.num_sites())
+            .filter(|&b| costs.is_allowed(v, b))
+            .filter(|&b| sites.iter().any(|&a| can_move(costs, v, a, b)))
+            .collect();
+    }
+    sites
+}
+
+/// The least a free start's first placement at `b` can cost VM `v`: nothing if it could
+/// already be there, else its cheapest feasible migration from where it could be.
+fn cheapest_arrival(costs: &Costs, v: VmId, before: &[SiteId], b: SiteId, t: usize) -> f64 {
+    if before.contains(&b) {
+        return 0.0;
+    }
+    before
+        .iter()
+        .filter_map(|&a| {
+            costs
+                .migration(v, a, b)
+                .filter(|e| e.is_feasible())
+                .map(|e| (a, e))
+        })
+        .map(|(a, e)| costs.migration_cost(v, a, b, t, e).total_eur())
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// Sites each group can be at in each modelled window (relative to `horizon.first`): allowed,
 /// and reachable by feasible migrations; the fixed window holds only its fixed site.
 fn reachable_sites(costs: &Costs, groups: &[Group], horizon: &Horizon) -> Vec<Vec<Vec<SiteId>>> {
@@ -186,12 +222,11 @@ fn reachable_sites(costs: &Costs, groups: &[Group], horizon: &Horizon) -> Vec<Ve
         .iter()
         .map(|group| {
             let v = group.rep;
-            let start = if horizon.free_start {
-                FREE
+            let mut previous = if horizon.free_start {
+                sites_before(costs, v, horizon.first)
             } else {
-                horizon.initial[v]
+                vec![horizon.initial[v]]
             };
-            let mut previous = vec![start];
             let mut per_window = Vec::new();
             for _ in horizon.first..horizon.end {
                 let now: Vec<SiteId> = (0..num_sites)
@@ -346,6 +381,10 @@ fn formulate(
                     let var = vars.add(variable().integer().min(0.0).max(size));
                     if let Some(e) = migration {
                         objective.add_mul(costs.migration_cost(v, a, b, t, e).total_eur(), var);
+                    } else if a == FREE {
+                        // The relaxation still pays the least this placement could cost.
+                        let before = sites_before(costs, v, first);
+                        objective.add_mul(cheapest_arrival(costs, v, &before, b, t), var);
                     }
                     let index = flows.len();
                     flows.push(Flow {
@@ -741,6 +780,33 @@ pub fn solve_horizon(
     settings: &SolveSettings,
     time_limit_s: Option<f64>,
 ) -> HorizonOutcome {
+    solve_model(costs, horizon, base, start, settings, time_limit_s, false)
+}
+
+/// The optimum of the horizon's LP relaxation (integrality dropped): a lower bound on its part
+/// of the objective, and much cheaper than the MILP's. `None` when it was not solved in time.
+pub fn lp_bound(
+    costs: &Costs,
+    horizon: &Horizon,
+    settings: &SolveSettings,
+    time_limit_s: Option<f64>,
+) -> Option<f64> {
+    let base = Plan::stay(costs.instance);
+    let out = solve_model(costs, horizon, &base, None, settings, time_limit_s, true);
+    (out.status == Status::Optimal)
+        .then_some(out.bound_eur)
+        .flatten()
+}
+
+fn solve_model(
+    costs: &Costs,
+    horizon: &Horizon,
+    base: &Plan,
+    start: Option<&Plan>,
+    settings: &SolveSettings,
+    time_limit_s: Option<f64>,
+    relaxation: bool,
+) -> HorizonOutcome {
     let instance = costs.instance;
     let groups = group_vms(costs, horizon);
     let reach = reachable_sites(costs, &groups, horizon);
@@ -831,6 +897,9 @@ pub fn solve_horizon(
     model.set_option("random_seed", 0);
     model.set_option("mip_rel_gap", settings.gap);
     model.set_option("mip_abs_gap", 1e-9);
+    if relaxation {
+        model.set_option("solve_relaxation", true);
+    }
     if let Some(limit) = time_limit_s {
         model.set_option("time_limit", limit.max(0.0));
     }
@@ -848,7 +917,7 @@ pub fn solve_horizon(
         .double_info_value(c"mip_dual_bound")
         .ok()
         .filter(|b| b.is_finite());
-    if model_status == HighsModelStatus::Optimal && bound.is_none() {
+    if model_status == HighsModelStatus::Optimal && (bound.is_none() || relaxation) {
         bound = Some(solved.objective_value());
     }
     notes.push(format!("HiGHS: {model_status:?}, bound {bound:?}"));

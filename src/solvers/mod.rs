@@ -4,7 +4,11 @@
 //! whoever made it. Adding a solver touches its own file and one line of [`SOLVERS`].
 
 pub mod exact;
+pub mod greedy;
+pub mod local;
+pub mod pabfd;
 pub mod repair;
+pub mod windows;
 
 use crate::costs::Costs;
 use crate::plan::Plan;
@@ -112,6 +116,14 @@ pub const SOLVERS: &[(&str, SolverFn, &str)] = &[
         exact::solve,
         "the whole horizon as one MILP, solved by HiGHS",
     ),
+    (
+        "windows",
+        windows::solve,
+        "blocks of windows as MILPs in parallel, coordinated at their boundaries, with a proven bound",
+    ),
+    ("greedy", greedy::solve, "per window, biggest VMs first, each to its cheapest site"),
+    ("pabfd", pabfd::solve, "power-aware best fit decreasing, per window, priced"),
+    ("local", local::solve, "simulated annealing from start_solver's plan, restarts in parallel"),
 ];
 
 /// Looks a solver up by name.

@@ -1,40 +1,58 @@
 //! Repair: turns any plan into one that satisfies every constraint, changing as little as it can.
 //! The exact solver starts HiGHS from the repaired stay plan, so that a time limit always
 //! leaves a plan when repair succeeds.
+//!
+//! [`WindowState`] is the incremental feasibility check of one window (capacity, allowed sites
+//! and latency, anti-affinity, migration feasibility, max_migrations, link budgets) that every
+//! window-by-window heuristic shares: repair, `greedy` and `pabfd` place VMs into it one by
+//! one, and `local` keeps one per window and moves VMs in and out of it.
 
+use super::{Outcome, SolveSettings, Status};
 use crate::costs::Costs;
 use crate::instance::{le_tol, MigrationKind, SiteId, VmId};
-use crate::network::DirectedLink;
 use crate::plan::Plan;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::time::Instant;
 
-/// The state of one window while VMs are placed into it one by one.
-struct WindowState<'c, 'a> {
+/// The state of one window while VMs are placed into it (and, for local search, taken out).
+///
+/// A VM's placement is the pair (`from`, `to`): its site in the previous window and its site
+/// in this one; a migration when they differ.
+#[derive(Debug, Clone)]
+pub(crate) struct WindowState<'c, 'a> {
     costs: &'c Costs<'a>,
     window: usize,
     cpu_used: Vec<f64>,
     mem_used: Vec<f64>,
+    /// Σ cpu × util of the VMs placed at each site, for the window-site cost.
+    busy_cpu: Vec<f64>,
     migrations_at: Vec<u32>,
-    link_busy_s: BTreeMap<DirectedLink, f64>,
-    labels: BTreeSet<(String, SiteId)>,
+    /// Seconds of migration on each directed link (`2·link` as written, `2·link+1` reversed).
+    link_busy_s: Vec<f64>,
+    /// Anti-affinity labels present at each site; at most one VM per label and site.
+    labels: BTreeSet<(&'a str, SiteId)>,
 }
 
 impl<'c, 'a> WindowState<'c, 'a> {
-    fn new(costs: &'c Costs<'a>, window: usize) -> Self {
+    /// An empty window `window`.
+    pub(crate) fn new(costs: &'c Costs<'a>, window: usize) -> Self {
         let num_sites = costs.instance.num_sites();
         WindowState {
             costs,
             window,
             cpu_used: vec![0.0; num_sites],
             mem_used: vec![0.0; num_sites],
+            busy_cpu: vec![0.0; num_sites],
             migrations_at: vec![0; num_sites],
-            link_busy_s: BTreeMap::new(),
+            link_busy_s: vec![0.0; 2 * costs.instance.links.len()],
             labels: BTreeSet::new(),
         }
     }
 
-    /// Whether VM `v`, at `from` in the previous window, may be put at `to` now.
-    fn fits(&self, v: VmId, from: SiteId, to: SiteId) -> bool {
+    /// Whether VM `v`, at `from` in the previous window, may be put at `to` now, given the VMs
+    /// already placed (capacity, allowed sites and latency, anti-affinity, migration
+    /// feasibility, max_migrations, link budgets).
+    pub(crate) fn fits(&self, v: VmId, from: SiteId, to: SiteId) -> bool {
         let costs = self.costs;
         let instance = costs.instance;
         let vm = &instance.vms[v];
@@ -50,8 +68,8 @@ impl<'c, 'a> WindowState<'c, 'a> {
         {
             return false;
         }
-        if let Some(label) = &vm.anti_affinity {
-            if self.labels.contains(&(label.clone(), to)) {
+        if let Some(label) = vm.anti_affinity.as_deref() {
+            if self.labels.contains(&(label, to)) {
                 return false;
             }
         }
@@ -74,9 +92,8 @@ impl<'c, 'a> WindowState<'c, 'a> {
         let params = &instance.params;
         let budget_s = params.concurrency as f64 * params.window_s();
         if let Some(path) = costs.migration_path(v, from, to) {
-            for link in &path.links {
-                let busy = self.link_busy_s.get(link).copied().unwrap_or(0.0);
-                if !le_tol(busy + estimate.total_s, budget_s) {
+            for &link in &path.links {
+                if !le_tol(self.link_busy_s[link] + estimate.total_s, budget_s) {
                     return false;
                 }
             }
@@ -84,26 +101,105 @@ impl<'c, 'a> WindowState<'c, 'a> {
         true
     }
 
-    fn place(&mut self, v: VmId, from: SiteId, to: SiteId) {
+    /// Puts VM `v` at `to`, coming from `from`. Checks nothing: call [`Self::fits`] first.
+    pub(crate) fn place(&mut self, v: VmId, from: SiteId, to: SiteId) {
+        self.apply(v, from, to, 1.0);
+    }
+
+    /// Takes VM `v` out again, undoing [`Self::place`] with the same `from` and `to`.
+    pub(crate) fn remove(&mut self, v: VmId, from: SiteId, to: SiteId) {
+        self.apply(v, from, to, -1.0);
+    }
+
+    fn apply(&mut self, v: VmId, from: SiteId, to: SiteId, sign: f64) {
         let costs = self.costs;
-        let vm = &costs.instance.vms[v];
-        self.cpu_used[to] += vm.cpu;
-        self.mem_used[to] += vm.mem_gib;
-        if let Some(label) = &vm.anti_affinity {
-            self.labels.insert((label.clone(), to));
+        let instance = costs.instance;
+        let vm = &instance.vms[v];
+        self.cpu_used[to] += sign * vm.cpu;
+        self.mem_used[to] += sign * vm.mem_gib;
+        self.busy_cpu[to] += sign * vm.cpu * instance.util[[v, self.window]];
+        if let Some(label) = vm.anti_affinity.as_deref() {
+            if sign > 0.0 {
+                self.labels.insert((label, to));
+            } else {
+                self.labels.remove(&(label, to));
+            }
         }
         if from != to {
-            self.migrations_at[from] += 1;
-            self.migrations_at[to] += 1;
+            for s in [from, to] {
+                if sign > 0.0 {
+                    self.migrations_at[s] += 1;
+                } else {
+                    self.migrations_at[s] -= 1;
+                }
+            }
             if let (Some(estimate), Some(path)) = (
                 costs.migration(v, from, to),
                 costs.migration_path(v, from, to),
             ) {
                 for &link in &path.links {
-                    *self.link_busy_s.entry(link).or_insert(0.0) += estimate.total_s;
+                    self.link_busy_s[link] += sign * estimate.total_s;
                 }
             }
         }
+    }
+
+    /// The exact window-site cost of SPEC section 3 at site `s` with the VMs placed so far,
+    /// plus `extra` VM `v` when given, EUR.
+    pub(crate) fn site_cost_eur(&self, s: SiteId, extra: Option<VmId>) -> f64 {
+        let costs = self.costs;
+        let (mut cpu, mut mem, mut busy) = (self.cpu_used[s], self.mem_used[s], self.busy_cpu[s]);
+        if let Some(v) = extra {
+            let vm = &costs.instance.vms[v];
+            cpu += vm.cpu;
+            mem += vm.mem_gib;
+            busy += vm.cpu * costs.instance.util[[v, self.window]];
+        }
+        let hosts = costs.active_hosts(s, cpu, mem);
+        costs.site_power(self.window, s, hosts, busy).cost_eur()
+    }
+
+    /// The cost of moving VM `v` from `from` to `to` at the start of this window, EUR
+    /// (0 when it stays, infinite when there is no such migration).
+    pub(crate) fn migration_cost_eur(&self, v: VmId, from: SiteId, to: SiteId) -> f64 {
+        if from == to {
+            return 0.0;
+        }
+        let costs = self.costs;
+        costs.migration(v, from, to).map_or(f64::INFINITY, |e| {
+            costs
+                .migration_cost(v, from, to, self.window, e)
+                .total_eur()
+        })
+    }
+
+    /// Facility power of site `s` with the VMs placed so far plus `extra` VM `v`, kW, counting
+    /// hosts fluidly (fractions of a host, no rounding up).
+    fn fluid_facility_kw(&self, s: SiteId, extra: Option<VmId>) -> f64 {
+        let instance = self.costs.instance;
+        let site = &instance.sites[s];
+        let (mut cpu, mut mem, mut busy) = (self.cpu_used[s], self.mem_used[s], self.busy_cpu[s]);
+        if let Some(v) = extra {
+            let vm = &instance.vms[v];
+            cpu += vm.cpu;
+            mem += vm.mem_gib;
+            busy += vm.cpu * instance.util[[v, self.window]];
+        }
+        let hosts = (cpu / (site.host_cpu * site.cpu_overcommit)).max(mem / site.host_mem_gib);
+        site.pue * (hosts * site.idle_w + (site.peak_w - site.idle_w) * busy / site.host_cpu)
+            / 1000.0
+    }
+
+    /// The marginal energy cost of adding VM `v` at site `s` this window, EUR: the growth of
+    /// the site's fluid facility power (its share of hosts and its busy power) beyond the
+    /// renewable power still unused there, at the site's grid price (carbon included).
+    pub(crate) fn fluid_marginal_cost_eur(&self, v: VmId, s: SiteId) -> f64 {
+        let instance = self.costs.instance;
+        let t = self.window;
+        let renewable_kw = instance.renewable_kw[[t, s]];
+        let grid_before = (self.fluid_facility_kw(s, None) - renewable_kw).max(0.0);
+        let grid_after = (self.fluid_facility_kw(s, Some(v)) - renewable_kw).max(0.0);
+        (grid_after - grid_before) * instance.params.window_hours * instance.grid_eur_per_kwh(t, s)
     }
 
     /// A rough marginal cost of VM `v` at `to` this window, EUR: its share of hosts and
@@ -121,24 +217,13 @@ impl<'c, 'a> WindowState<'c, 'a> {
             / 1000.0;
         let energy =
             site.pue * it_kw * instance.params.window_hours * instance.grid_eur_per_kwh(t, to);
-        let migration = if from == to {
-            0.0
-        } else {
-            costs.migration(v, from, to).map_or(f64::INFINITY, |e| {
-                costs.migration_cost(v, from, to, t, e).total_eur()
-            })
-        };
-        energy + migration
+        energy + self.migration_cost_eur(v, from, to)
     }
 }
 
-/// Repairs `plan` window by window: each VM keeps its planned site when that is feasible given
-/// the VMs placed before it, else stays where it was, else goes to the cheapest site that fits.
-/// VMs with the fewest options are placed first. Returns `None` when some VM fits nowhere.
-///
-/// # Complexity
-/// O(T · V · (log V + S · L)) for T windows, V VMs, S sites and paths of L links.
-pub fn repair(costs: &Costs, plan: &Plan) -> Option<Plan> {
+/// The order in which repair places VMs: pinned and restricted VMs first, then the largest, so
+/// that the big ones find room.
+pub(crate) fn repair_order(costs: &Costs) -> Vec<VmId> {
     let instance = costs.instance;
     let num_sites = instance.num_sites();
     let mut order: Vec<VmId> = (0..instance.num_vms()).collect();
@@ -149,7 +234,6 @@ pub fn repair(costs: &Costs, plan: &Plan) -> Option<Plan> {
             (0..num_sites).filter(|&s| costs.is_allowed(v, s)).count()
         }
     };
-    // Pinned and restricted VMs first, then the largest, so that the big ones find room.
     order.sort_by(|&a, &b| {
         let (va, vb) = (&instance.vms[a], &instance.vms[b]);
         options(a)
@@ -158,27 +242,163 @@ pub fn repair(costs: &Costs, plan: &Plan) -> Option<Plan> {
             .then(vb.cpu.total_cmp(&va.cpu))
             .then(a.cmp(&b))
     });
+    order
+}
+
+/// Repairs window `t` of `repaired` (whose earlier windows are final): each VM in `order` keeps
+/// its `wanted` site when that is feasible given the VMs placed before it, else stays where it
+/// was, else goes to the cheapest site that fits. Returns false when some VM fits nowhere.
+pub(crate) fn repair_window(
+    costs: &Costs,
+    wanted: impl Fn(VmId) -> SiteId,
+    repaired: &mut Plan,
+    t: usize,
+    order: &[VmId],
+) -> bool {
+    let instance = costs.instance;
+    let num_sites = instance.num_sites();
+    let mut state = WindowState::new(costs, t);
+    for &v in order {
+        let from = repaired.previous_site(instance, v, t);
+        let wanted = wanted(v);
+        let chosen = if state.fits(v, from, wanted) {
+            Some(wanted)
+        } else if state.fits(v, from, from) {
+            Some(from)
+        } else {
+            (0..num_sites)
+                .filter(|&s| state.fits(v, from, s))
+                .map(|s| (state.marginal_cost(v, from, s), s))
+                .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)))
+                .map(|(_, s)| s)
+        };
+        let Some(to) = chosen else {
+            return false;
+        };
+        state.place(v, from, to);
+        repaired.site[[v, t]] = to;
+    }
+    true
+}
+
+/// Repairs `plan` window by window: each VM keeps its planned site when that is feasible given
+/// the VMs placed before it, else stays where it was, else goes to the cheapest site that fits.
+/// VMs with the fewest options are placed first. Returns `None` when some VM fits nowhere.
+///
+/// # Complexity
+/// O(T · V · (log V + S · L)) for T windows, V VMs, S sites and paths of L links.
+pub fn repair(costs: &Costs, plan: &Plan) -> Option<Plan> {
+    let order = repair_order(costs);
     let mut repaired = plan.clone();
-    for t in 0..instance.num_windows() {
-        let mut state = WindowState::new(costs, t);
-        for &v in &order {
-            let from = repaired.previous_site(instance, v, t);
-            let wanted = plan.site[[v, t]];
-            let chosen = if state.fits(v, from, wanted) {
-                Some(wanted)
-            } else if state.fits(v, from, from) {
-                Some(from)
-            } else {
-                (0..num_sites)
-                    .filter(|&s| state.fits(v, from, s))
-                    .map(|s| (state.marginal_cost(v, from, s), s))
-                    .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)))
-                    .map(|(_, s)| s)
-            };
-            let to = chosen?;
-            state.place(v, from, to);
-            repaired.site[[v, t]] = to;
+    for t in 0..costs.instance.num_windows() {
+        if !repair_window(costs, |v| plan.site[[v, t]], &mut repaired, t, &order) {
+            return None;
         }
     }
     Some(repaired)
+}
+
+/// What a window-by-window constructive heuristic built with [`construct`].
+pub(crate) struct Constructed {
+    /// The plan; `None` when even the repaired stay plan cannot be made.
+    pub plan: Option<Plan>,
+    /// Windows where the heuristic got stuck and [`repair_window`] placed the window instead.
+    pub repaired_windows: Vec<usize>,
+    /// Whether it gave up on its own plan and returned the repaired stay plan.
+    pub fell_back_to_repair: bool,
+}
+
+/// Builds a plan window by window: in each window the VMs come in `order(t)`, and `choose`
+/// picks a site for each among those that fit (it returns `None` when none does). When a
+/// window gets stuck, repair places that window instead, keeping every VM where it was if it
+/// can; when that fails too, the result is the repaired stay plan. So the result is feasible
+/// whenever [`repair`] of the stay plan is.
+///
+/// # Complexity
+/// O(T · (V log V + V · C)) for T windows, V VMs and `choose` costing C, plus, in a window that
+/// gets stuck, O(V · (log V + S · L)) for S sites and paths of L links.
+pub(crate) fn construct(
+    costs: &Costs,
+    order: impl Fn(usize) -> Vec<VmId>,
+    choose: impl Fn(&WindowState, VmId, SiteId) -> Option<SiteId>,
+) -> Constructed {
+    let instance = costs.instance;
+    let mut plan = Plan::stay(instance);
+    let mut repaired_windows = Vec::new();
+    let mut fallback_order: Option<Vec<VmId>> = None;
+    for t in 0..instance.num_windows() {
+        let mut state = WindowState::new(costs, t);
+        let mut stuck = false;
+        for v in order(t) {
+            let from = plan.previous_site(instance, v, t);
+            let Some(to) = choose(&state, v, from) else {
+                stuck = true;
+                break;
+            };
+            state.place(v, from, to);
+            plan.site[[v, t]] = to;
+        }
+        if !stuck {
+            continue;
+        }
+        // The greedy order painted this window into a corner; place it as repair would, each
+        // VM staying where it was when it can.
+        repaired_windows.push(t);
+        let stay_sites: Vec<SiteId> = (0..instance.num_vms())
+            .map(|v| plan.previous_site(instance, v, t))
+            .collect();
+        let order = fallback_order.get_or_insert_with(|| repair_order(costs));
+        if !repair_window(costs, |v| stay_sites[v], &mut plan, t, order) {
+            return Constructed {
+                plan: repair(costs, &Plan::stay(instance)),
+                repaired_windows,
+                fell_back_to_repair: true,
+            };
+        }
+    }
+    Constructed {
+        plan: Some(plan),
+        repaired_windows,
+        fell_back_to_repair: false,
+    }
+}
+
+impl Constructed {
+    /// The solver outcome: a feasible plan with notes on any repair, or, when there is none,
+    /// unknown (a heuristic that finds nothing proves nothing) with what breaks the stay plan.
+    pub(crate) fn into_outcome(self, costs: &Costs, started: Instant) -> Outcome {
+        let mut notes = Vec::new();
+        if !self.repaired_windows.is_empty() {
+            notes.push(format!(
+                "windows placed by repair after the heuristic got stuck: {:?}",
+                self.repaired_windows
+            ));
+        }
+        if self.fell_back_to_repair {
+            notes.push("fell back to the repaired stay plan".to_string());
+        }
+        match self.plan {
+            Some(plan) => Outcome {
+                plan: Some(plan),
+                status: Status::Feasible,
+                bound_eur: None,
+                reasons: Vec::new(),
+                notes,
+            },
+            None => {
+                // Repair could not mend the stay plan, so the stay plan breaks something: say what.
+                // That no plan exists is not proven, hence unknown rather than infeasible.
+                let mut reasons = super::stay(costs, &SolveSettings::default(), started).reasons;
+                reasons
+                    .push("repair of the stay plan found no feasible site for some VM".to_string());
+                Outcome {
+                    plan: None,
+                    status: Status::Unknown,
+                    bound_eur: None,
+                    reasons,
+                    notes,
+                }
+            }
+        }
+    }
 }

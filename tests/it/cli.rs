@@ -275,7 +275,7 @@ fn unknown_solver_and_bad_flags_are_usage_errors() {
     let out = tmp.path().join("out");
     let result = plan("tests/data/tiny-capacity", &out, &["--solver", "magic"]);
     assert_eq!(result.status.code(), Some(2));
-    assert!(text(&result.stderr).contains("unknown solver 'magic'"));
+    assert!(text(&result.stderr).contains("magic: no such solver or configuration"));
     let result = plan("tests/data/tiny-capacity", &out, &["--time-limit", "-3"]);
     assert_eq!(result.status.code(), Some(2));
     assert!(!out.exists());

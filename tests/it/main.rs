@@ -1,11 +1,14 @@
 //! The one integration-test binary; each module is one area of behaviour.
 
+mod bench;
 mod cli;
 mod common;
 mod estimate;
 mod generate;
+mod heuristics;
 mod network;
 mod oracle;
 mod random_oracle;
 mod readme;
 mod validate;
+mod windows;

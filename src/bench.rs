@@ -1,0 +1,253 @@
+//! `bench`: every solver configuration on every instance, each plan judged by the evaluator,
+//! with the gap of each objective to the best bound any configuration proved for that instance.
+//! The exporters are pure functions to text, one per format.
+
+use crate::config::SolverConfig;
+use crate::costs::Costs;
+use crate::evaluate::evaluate;
+use crate::instance::Instance;
+use crate::solvers;
+use serde::Serialize;
+use std::time::Instant;
+
+/// One configuration on one instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchRow {
+    pub instance: String,
+    pub config: String,
+    pub solver: String,
+    pub status: &'static str,
+    /// The evaluator's cost of the plan, EUR.
+    pub objective_eur: Option<f64>,
+    /// The configuration's own proven lower bound, EUR.
+    pub bound_eur: Option<f64>,
+    /// The best lower bound known for the instance: the largest any configuration proved.
+    pub best_bound_eur: Option<f64>,
+    /// (objective − best bound) / |objective|.
+    pub gap_to_best_bound: Option<f64>,
+    pub runtime_s: f64,
+    pub migrations: Option<usize>,
+    /// Whether the evaluator finds every constraint satisfied.
+    pub feasible: bool,
+}
+
+/// Runs every configuration on every instance, in that order. Runs are sequential so that
+/// runtimes do not disturb each other; each solver uses the rayon pool it is given.
+pub fn run(instances: &[(String, Instance)], configs: &[SolverConfig]) -> Vec<BenchRow> {
+    let mut rows = Vec::new();
+    for (name, instance) in instances {
+        let costs = Costs::new(instance);
+        let first = rows.len();
+        for config in configs {
+            let Some(solver) = solvers::find(&config.solver) else {
+                continue;
+            };
+            let started = Instant::now();
+            let outcome = solver(&costs, &config.settings, started);
+            let runtime_s = started.elapsed().as_secs_f64();
+            let evaluation = outcome.plan.as_ref().map(|plan| evaluate(&costs, plan));
+            rows.push(BenchRow {
+                instance: name.clone(),
+                config: config.name.clone(),
+                solver: config.solver.clone(),
+                status: outcome.status.name(),
+                objective_eur: evaluation.as_ref().map(|e| e.objective_eur),
+                bound_eur: outcome.bound_eur,
+                best_bound_eur: None,
+                gap_to_best_bound: None,
+                runtime_s,
+                migrations: evaluation.as_ref().map(|e| e.migrations.len()),
+                feasible: evaluation.as_ref().is_some_and(|e| e.is_feasible()),
+            });
+        }
+        // A bound above a feasible objective is the MILP's tolerance: cap it there.
+        let best_objective = rows[first..]
+            .iter()
+            .filter(|r| r.feasible)
+            .filter_map(|r| r.objective_eur)
+            .fold(f64::INFINITY, f64::min);
+        let best_bound = rows[first..]
+            .iter()
+            .filter_map(|r| r.bound_eur)
+            .map(|b| b.min(best_objective))
+            .fold(None, |acc: Option<f64>, b| {
+                Some(acc.map_or(b, |a| a.max(b)))
+            });
+        for row in &mut rows[first..] {
+            row.best_bound_eur = best_bound;
+            row.gap_to_best_bound = match (row.objective_eur, best_bound) {
+                (Some(o), Some(b)) if o != 0.0 && row.feasible => {
+                    Some(((o - b) / o.abs()).max(0.0))
+                }
+                _ => None,
+            };
+        }
+    }
+    rows
+}
+
+fn cell(x: Option<f64>, digits: usize) -> String {
+    x.map_or("-".into(), |v| format!("{v:.digits$}"))
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("-".into(), |v| format!("{:.3} %", 100.0 * v))
+}
+
+const HEADERS: [&str; 10] = [
+    "instance",
+    "config",
+    "status",
+    "objective_eur",
+    "bound_eur",
+    "best_bound_eur",
+    "gap_to_best",
+    "runtime_s",
+    "migrations",
+    "feasible",
+];
+
+fn display_cells(r: &BenchRow) -> [String; 10] {
+    [
+        r.instance.clone(),
+        r.config.clone(),
+        r.status.to_string(),
+        cell(r.objective_eur, 6),
+        cell(r.bound_eur, 6),
+        cell(r.best_bound_eur, 6),
+        pct(r.gap_to_best_bound),
+        format!("{:.2}", r.runtime_s),
+        r.migrations.map_or("-".into(), |m| m.to_string()),
+        if r.feasible {
+            "yes".into()
+        } else {
+            "no".into()
+        },
+    ]
+}
+
+/// An aligned table for the terminal.
+pub fn to_table(rows: &[BenchRow]) -> String {
+    let cells: Vec<[String; 10]> = rows.iter().map(display_cells).collect();
+    let mut widths = HEADERS.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |fields: Vec<String>| -> String {
+        let padded: Vec<String> = fields
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (f, w))| {
+                let pad = w - f.chars().count();
+                // Names left, figures right.
+                if i < 3 {
+                    format!("{f}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{f}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(HEADERS.iter().map(|h| h.to_string()).collect());
+    for row in cells {
+        out.push_str(&line(row.to_vec()));
+    }
+    out
+}
+
+/// A Markdown table.
+pub fn to_markdown(rows: &[BenchRow]) -> String {
+    let mut out = format!("| {} |\n", HEADERS.join(" | "));
+    out.push_str(&format!("|{}\n", "---|".repeat(HEADERS.len())));
+    for row in rows {
+        out.push_str(&format!("| {} |\n", display_cells(row).join(" | ")));
+    }
+    out
+}
+
+/// CSV with every figure at full precision.
+pub fn to_csv(rows: &[BenchRow]) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
+    let _ = writer.write_record([
+        "instance",
+        "config",
+        "solver",
+        "status",
+        "objective_eur",
+        "bound_eur",
+        "best_bound_eur",
+        "gap_to_best_bound",
+        "runtime_s",
+        "migrations",
+        "feasible",
+    ]);
+    for r in rows {
+        let _ = writer.write_record([
+            r.instance.clone(),
+            r.config.clone(),
+            r.solver.clone(),
+            r.status.to_string(),
+            opt(r.objective_eur),
+            opt(r.bound_eur),
+            opt(r.best_bound_eur),
+            opt(r.gap_to_best_bound),
+            r.runtime_s.to_string(),
+            r.migrations.map_or(String::new(), |m| m.to_string()),
+            r.feasible.to_string(),
+        ]);
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// JSON: an array of rows.
+pub fn to_json(rows: &[BenchRow]) -> String {
+    serde_json::to_string_pretty(rows).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(config: &str, objective: f64, bound: Option<f64>) -> BenchRow {
+        BenchRow {
+            instance: "i".into(),
+            config: config.into(),
+            solver: config.into(),
+            status: "feasible",
+            objective_eur: Some(objective),
+            bound_eur: bound,
+            best_bound_eur: Some(9.0),
+            gap_to_best_bound: Some((objective - 9.0) / objective),
+            runtime_s: 0.5,
+            migrations: Some(3),
+            feasible: true,
+        }
+    }
+
+    #[test]
+    fn every_format_carries_every_row() {
+        let rows = vec![
+            row("exact", 10.0, Some(9.0)),
+            row("greedy, fast", 12.0, None),
+        ];
+        let table = to_table(&rows);
+        assert_eq!(table.lines().count(), 3);
+        assert!(table.contains("10.000000") && table.contains("25.000 %"));
+        let md = to_markdown(&rows);
+        assert!(md.starts_with("| instance | config |") && md.lines().count() == 4);
+        let csv = to_csv(&rows);
+        // The comma in a name is quoted.
+        assert!(csv.contains("\"greedy, fast\""));
+        assert!(csv.contains(",0.1,") && csv.lines().count() == 3);
+        let json: serde_json::Value = serde_json::from_str(&to_json(&rows)).unwrap();
+        assert_eq!(json[1]["objective_eur"], 12.0);
+        assert!(json[1]["bound_eur"].is_null());
+    }
+}

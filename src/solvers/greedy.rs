@@ -1,0 +1,63 @@
+//! Greedy: window by window, the most power-hungry VMs first, each to the site where it costs
+//! least this window, moving only when the window's saving pays for the migration.
+
+use super::repair::{construct, WindowState};
+use super::{Outcome, SolveSettings};
+use crate::costs::Costs;
+use crate::instance::{MigrationKind, SiteId, VmId};
+use std::time::Instant;
+
+/// Plans window by window. In window t the VMs come pinned first (they have no choice), then
+/// in decreasing order of power (cpu × util in t, then memory, then row order). Each VM goes
+/// to the feasible site with the least marginal energy cost (the growth of the site's fluid
+/// facility power beyond its unused renewable power, at its grid price with carbon) plus
+/// migration cost; it leaves its previous site only when the window's saving there exceeds
+/// the migration's cost, and then to the cheapest such site (ties: lowest site index).
+/// Feasibility is checked incrementally as repair does (capacity, allowed sites and latency,
+/// anti-affinity, migration feasibility, max_migrations, link budgets). A window where some
+/// VM fits nowhere is placed by repair instead, so the plan is feasible whenever the repaired
+/// stay plan is.
+///
+/// The choice looks one window ahead only: a move whose migration costs more than one window
+/// saves is never made, even if it would pay over several windows (`local` finds those).
+///
+/// # Complexity
+/// O(T · V · (log V + S · (L + log A))) for T windows, V VMs, S sites, paths of L links and
+/// A anti-affinity labels; a stuck window adds repair's O(V · (log V + S · L)).
+pub fn solve(costs: &Costs, _settings: &SolveSettings, started: Instant) -> Outcome {
+    let instance = costs.instance;
+    let num_sites = instance.num_sites();
+    let order = |t: usize| -> Vec<VmId> {
+        let mut order: Vec<VmId> = (0..instance.num_vms()).collect();
+        let movable = |v: VmId| instance.vms[v].profile.kind != MigrationKind::Pinned;
+        let power = |v: VmId| instance.vms[v].cpu * instance.util[[v, t]];
+        order.sort_by(|&a, &b| {
+            movable(a)
+                .cmp(&movable(b))
+                .then(power(b).total_cmp(&power(a)))
+                .then(instance.vms[b].mem_gib.total_cmp(&instance.vms[a].mem_gib))
+                .then(a.cmp(&b))
+        });
+        order
+    };
+    let choose = |state: &WindowState, v: VmId, from: SiteId| -> Option<SiteId> {
+        let stay_eur = state
+            .fits(v, from, from)
+            .then(|| state.fluid_marginal_cost_eur(v, from));
+        let best_move = (0..num_sites)
+            .filter(|&s| s != from && state.fits(v, from, s))
+            .map(|s| {
+                let eur =
+                    state.fluid_marginal_cost_eur(v, s) + state.migration_cost_eur(v, from, s);
+                (eur, s)
+            })
+            .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+        match (stay_eur, best_move) {
+            // Saving (stay − move energy) must exceed the migration's cost.
+            (Some(stay_eur), Some((move_eur, s))) if move_eur < stay_eur => Some(s),
+            (Some(_), _) => Some(from),
+            (None, best_move) => best_move.map(|(_, s)| s),
+        }
+    };
+    construct(costs, order, choose).into_outcome(costs, started)
+}

@@ -1,0 +1,552 @@
+//! Local search: simulated annealing over moves and swaps, from the plan of another solver.
+
+use super::repair::{repair, WindowState};
+use super::{Outcome, SolveSettings, Status};
+use crate::costs::Costs;
+use crate::evaluate::evaluate;
+use crate::generate::rng::Rng;
+use crate::instance::{MigrationKind, SiteId, VmId};
+use crate::plan::Plan;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Final temperature as a share of the first: by the end, only improving moves pass.
+const FINAL_TEMPERATURE_SHARE: f64 = 1e-4;
+/// Most proposals spent measuring uphill steps to set the first temperature.
+const MAX_WARMUP_PROPOSALS: usize = 200;
+/// Proposals between two looks at the clock.
+const CLOCK_EVERY: usize = 64;
+
+/// Improves the plan of the solver named by `settings.start_solver` (default greedy) by
+/// simulated annealing. A proposal is either a move (one VM to one of its allowed sites over
+/// a range of consecutive windows: one window, up to the end of the horizon, or a random
+/// length) or a swap (two VMs exchange their sites in each window of such a range). A proposal
+/// that breaks a constraint is rejected: the plan stays feasible throughout, checked
+/// incrementally with one repair `WindowState` per window (capacity, allowed sites and
+/// latency, anti-affinity, migration feasibility, max_migrations, link budgets). Its change of
+/// objective is the exact change of SPEC section 3's cost (window-site costs of the touched
+/// sites and the costs of the touched migrations; a unit test holds it to the evaluator). An
+/// improving or level proposal is always accepted, a worsening one by Δ with probability
+/// exp(−Δ / temperature); the temperature falls geometrically from the mean uphill Δ of a
+/// warm-up sample to 1e-4 of it over `settings.iterations` proposals.
+///
+/// `settings.restarts` independent restarts run in parallel on the rayon pool, restart r from
+/// the start plan with a random stream forked from `settings.seed` and r; the best restart by
+/// (evaluator objective, r) wins, so the plan does not depend on the number of threads (unless
+/// `settings.time_limit_s` cuts the restarts short). The result is never worse than the start.
+/// Starting from a plan with a proven bound (exact), that bound is passed on.
+///
+/// # Complexity
+/// The start solver, plus O(R · (V·T + I · k · (L + log A) + B · V·T)) work spread over the
+/// rayon threads, for R restarts of I proposals, T windows, V VMs, paths of L links, A
+/// anti-affinity labels, proposals touching k ≤ 4·T (VM, window) slots (k ≤ 4 for a one-window
+/// move) and B improvements of the best plan (each copies it); plus R evaluations,
+/// O(T · (V + S) + M · L) each for S sites and M migrations.
+pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
+    let start_name = settings.start_solver.as_str();
+    let start_solver = match super::find(start_name) {
+        Some(_) if start_name == "local" => None,
+        found => found,
+    };
+    let Some(start_solver) = start_solver else {
+        return Outcome {
+            plan: None,
+            status: Status::Unknown,
+            bound_eur: None,
+            reasons: Vec::new(),
+            notes: vec![format!(
+                "local search needs a start solver other than itself; '{start_name}' is not one \
+                 (see the solver list)"
+            )],
+        };
+    };
+    let start_outcome = start_solver(costs, settings, started);
+    let Some(start_plan) = start_outcome.plan.clone() else {
+        return start_outcome;
+    };
+    let mut notes = start_outcome.notes.clone();
+    let mut start_evaluation = evaluate(costs, &start_plan);
+    let start_plan = if start_evaluation.is_feasible() {
+        start_plan
+    } else {
+        // A start solver should not return an infeasible plan; mend it rather than fail.
+        match repair(costs, &start_plan) {
+            Some(repaired) if evaluate(costs, &repaired).is_feasible() => {
+                notes.push(format!(
+                    "the {start_name} plan was infeasible and was repaired"
+                ));
+                start_evaluation = evaluate(costs, &repaired);
+                repaired
+            }
+            _ => {
+                return Outcome {
+                    plan: None,
+                    status: Status::Unknown,
+                    bound_eur: None,
+                    reasons: start_evaluation
+                        .violations
+                        .iter()
+                        .map(|v| {
+                            crate::evaluate::NamedViolation {
+                                violation: v,
+                                costs,
+                            }
+                            .to_string()
+                        })
+                        .collect(),
+                    notes,
+                }
+            }
+        }
+    };
+    let start_objective = start_evaluation.objective_eur;
+    let restarts = settings.restarts.max(1);
+    let results: Vec<Restart> = (0..restarts)
+        .into_par_iter()
+        .map(|r| anneal(costs, &start_plan, start_objective, settings, started, r))
+        .collect();
+    let mut best: Option<(f64, usize)> = None;
+    for (r, result) in results.iter().enumerate() {
+        if let Some(objective) = result.objective_eur {
+            if best.is_none_or(|(b, _)| objective < b) {
+                best = Some((objective, r));
+            }
+        }
+    }
+    let proposals: usize = results.iter().map(|r| r.proposals).sum();
+    let accepted: usize = results.iter().map(|r| r.accepted).sum();
+    notes.push(format!(
+        "local search from {start_name} ({start_objective} EUR): {restarts} restarts, \
+         {proposals} proposals, {accepted} accepted"
+    ));
+    let plan = match best {
+        Some((objective, r)) if objective < start_objective => {
+            notes.push(format!("best restart {r}: {objective} EUR"));
+            results
+                .into_iter()
+                .nth(r)
+                .map_or(start_plan, |result| result.plan)
+        }
+        _ => start_plan,
+    };
+    Outcome {
+        plan: Some(plan),
+        status: Status::Feasible,
+        bound_eur: start_outcome.bound_eur,
+        reasons: Vec::new(),
+        notes,
+    }
+}
+
+/// What one restart found.
+struct Restart {
+    plan: Plan,
+    /// The evaluator's objective of `plan`; `None` if it is not feasible (a bug, guarded).
+    objective_eur: Option<f64>,
+    proposals: usize,
+    accepted: usize,
+}
+
+/// One restart of simulated annealing from `start`.
+fn anneal(
+    costs: &Costs,
+    start: &Plan,
+    start_objective: f64,
+    settings: &SolveSettings,
+    started: Instant,
+    restart: usize,
+) -> Restart {
+    let proposer = Proposer::new(costs);
+    let mut rng = Rng::new(settings.seed).fork(restart as u64);
+    let mut search = Search::new(costs, start.clone(), start_objective);
+    let mut best_objective = start_objective;
+    let mut best_plan = start.clone();
+    let mut cells = Vec::new();
+    let (mut proposals, mut accepted) = (0, 0);
+    let out_of_time = || {
+        settings
+            .time_left_s(started)
+            .is_some_and(|left| left <= 0.0)
+    };
+    if proposer.is_idle() || settings.iterations == 0 {
+        return Restart {
+            plan: best_plan,
+            objective_eur: Some(start_objective),
+            proposals,
+            accepted,
+        };
+    }
+
+    // Warm-up: the mean uphill step sets the first temperature, so that about a third of
+    // typical worsening proposals pass at first, whatever the instance's scale.
+    let warmup = (settings.iterations / 10).clamp(1, MAX_WARMUP_PROPOSALS);
+    let (mut uphill_eur, mut uphill_count) = (0.0, 0usize);
+    for _ in 0..warmup {
+        proposals += 1;
+        proposer.propose(&search.plan, &mut rng, &mut cells);
+        if let Some(delta) = search.try_apply(&cells) {
+            search.undo();
+            if delta > 0.0 {
+                uphill_eur += delta;
+                uphill_count += 1;
+            }
+        }
+    }
+    let first_temperature = if uphill_count > 0 {
+        uphill_eur / uphill_count as f64
+    } else {
+        1e-9 * start_objective.abs().max(1.0)
+    };
+    let steps = settings.iterations.saturating_sub(warmup).max(1);
+    let cooling = FINAL_TEMPERATURE_SHARE.powf(1.0 / steps as f64);
+    let mut temperature = first_temperature;
+    for step in 0..steps {
+        if step % CLOCK_EVERY == 0 && out_of_time() {
+            break;
+        }
+        proposals += 1;
+        proposer.propose(&search.plan, &mut rng, &mut cells);
+        let delta = if cells.is_empty() {
+            None
+        } else {
+            search.try_apply(&cells)
+        };
+        if let Some(delta) = delta {
+            if delta <= 0.0 || rng.unit() < (-delta / temperature).exp() {
+                accepted += 1;
+                search.objective_eur += delta;
+                // Drift of the running sum must not pass for an improvement.
+                let margin = 1e-12 * best_objective.abs().max(1.0);
+                if search.objective_eur < best_objective - margin {
+                    best_objective = search.objective_eur;
+                    best_plan.clone_from(&search.plan);
+                }
+            } else {
+                search.undo();
+            }
+        }
+        temperature *= cooling;
+    }
+    // The evaluator, not the running sum, decides.
+    let evaluation = evaluate(costs, &best_plan);
+    Restart {
+        objective_eur: evaluation.is_feasible().then_some(evaluation.objective_eur),
+        plan: best_plan,
+        proposals,
+        accepted,
+    }
+}
+
+/// New sites for some (VM, window) cells of a plan: `(vm, window, site)`.
+type Cell = (VmId, usize, SiteId);
+
+/// Draws random moves and swaps.
+struct Proposer {
+    windows: usize,
+    /// Sites each VM may run at.
+    allowed: Vec<Vec<SiteId>>,
+    /// VMs that can be anywhere else: not pinned, with two allowed sites or more.
+    movable: Vec<VmId>,
+}
+
+impl Proposer {
+    fn new(costs: &Costs) -> Proposer {
+        let instance = costs.instance;
+        let allowed: Vec<Vec<SiteId>> = (0..instance.num_vms())
+            .map(|v| {
+                (0..instance.num_sites())
+                    .filter(|&s| costs.is_allowed(v, s))
+                    .collect()
+            })
+            .collect();
+        let movable = (0..instance.num_vms())
+            .filter(|&v| {
+                instance.vms[v].profile.kind != MigrationKind::Pinned && allowed[v].len() >= 2
+            })
+            .collect();
+        Proposer {
+            windows: instance.num_windows(),
+            allowed,
+            movable,
+        }
+    }
+
+    /// Whether there is nothing to propose.
+    fn is_idle(&self) -> bool {
+        self.movable.is_empty() || self.windows == 0
+    }
+
+    /// Writes a random proposal into `cells` (left empty when it would change nothing).
+    fn propose(&self, plan: &Plan, rng: &mut Rng, cells: &mut Vec<Cell>) {
+        cells.clear();
+        let first = rng.below(self.windows);
+        // One window, the rest of the horizon, or a random length, in equal shares.
+        let last = match rng.below(3) {
+            0 => first,
+            1 => self.windows - 1,
+            _ => first + rng.below(self.windows - first),
+        };
+        let v = self.movable[rng.below(self.movable.len())];
+        if self.movable.len() >= 2 && rng.below(3) == 0 {
+            // Swap: the second VM is drawn among the others.
+            let mut w = self.movable[rng.below(self.movable.len() - 1)];
+            if w == v {
+                w = self.movable[self.movable.len() - 1];
+            }
+            for t in first..=last {
+                let (a, b) = (plan.site[[v, t]], plan.site[[w, t]]);
+                if a != b {
+                    cells.push((v, t, b));
+                    cells.push((w, t, a));
+                }
+            }
+        } else {
+            let sites = &self.allowed[v];
+            let to = sites[rng.below(sites.len())];
+            cells.extend(
+                (first..=last)
+                    .filter(|&t| plan.site[[v, t]] != to)
+                    .map(|t| (v, t, to)),
+            );
+        }
+    }
+}
+
+/// One VM in one window whose placement a change touches: `(from, to)` before and after.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    window: usize,
+    vm: VmId,
+    old: (SiteId, SiteId),
+    new: (SiteId, SiteId),
+}
+
+/// A feasible plan under search, with one `WindowState` per window holding all its VMs and the
+/// plan's objective kept up to date by exact deltas.
+struct Search<'c, 'a> {
+    costs: &'c Costs<'a>,
+    plan: Plan,
+    windows: Vec<WindowState<'c, 'a>>,
+    objective_eur: f64,
+    /// The last change applied: its cells' old sites, its slots and the sites it touched.
+    old_cells: Vec<Cell>,
+    slots: Vec<Slot>,
+    touched: Vec<(usize, SiteId)>,
+}
+
+impl<'c, 'a> Search<'c, 'a> {
+    /// `plan` must be feasible and cost `objective_eur`.
+    fn new(costs: &'c Costs<'a>, plan: Plan, objective_eur: f64) -> Self {
+        let instance = costs.instance;
+        let windows = (0..instance.num_windows())
+            .map(|t| {
+                let mut state = WindowState::new(costs, t);
+                for v in 0..instance.num_vms() {
+                    state.place(v, plan.previous_site(instance, v, t), plan.site[[v, t]]);
+                }
+                state
+            })
+            .collect();
+        Search {
+            costs,
+            plan,
+            windows,
+            objective_eur,
+            old_cells: Vec::new(),
+            slots: Vec::new(),
+            touched: Vec::new(),
+        }
+    }
+
+    /// Applies `cells` when the plan stays feasible and returns the change of objective (not
+    /// yet added to `objective_eur`: accept it, or [`Self::undo`]); otherwise leaves everything
+    /// as it was and returns `None`.
+    fn try_apply(&mut self, cells: &[Cell]) -> Option<f64> {
+        let instance = self.costs.instance;
+        let num_windows = instance.num_windows();
+        // A VM's new site in window t changes its placement in t and its migration into t+1.
+        let mut keys: Vec<(usize, VmId)> = Vec::with_capacity(2 * cells.len());
+        for &(v, t, _) in cells {
+            keys.push((t, v));
+            if t + 1 < num_windows {
+                keys.push((t + 1, v));
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        self.slots.clear();
+        for &(t, v) in &keys {
+            let placement = (
+                self.plan.previous_site(instance, v, t),
+                self.plan.site[[v, t]],
+            );
+            self.slots.push(Slot {
+                window: t,
+                vm: v,
+                old: placement,
+                new: placement,
+            });
+        }
+        self.old_cells.clear();
+        for &(v, t, s) in cells {
+            self.old_cells.push((v, t, self.plan.site[[v, t]]));
+            self.plan.site[[v, t]] = s;
+        }
+        self.touched.clear();
+        for slot in &mut self.slots {
+            slot.new = (
+                self.plan.previous_site(instance, slot.vm, slot.window),
+                self.plan.site[[slot.vm, slot.window]],
+            );
+            self.touched.push((slot.window, slot.old.1));
+            self.touched.push((slot.window, slot.new.1));
+        }
+        self.touched.sort_unstable();
+        self.touched.dedup();
+
+        let before = self.touched_cost_eur(|slot| slot.old);
+        for slot in &self.slots {
+            self.windows[slot.window].remove(slot.vm, slot.old.0, slot.old.1);
+        }
+        for i in 0..self.slots.len() {
+            let slot = self.slots[i];
+            let state = &mut self.windows[slot.window];
+            if state.fits(slot.vm, slot.new.0, slot.new.1) {
+                state.place(slot.vm, slot.new.0, slot.new.1);
+            } else {
+                for placed in &self.slots[..i] {
+                    self.windows[placed.window].remove(placed.vm, placed.new.0, placed.new.1);
+                }
+                self.restore_old();
+                return None;
+            }
+        }
+        let after = self.touched_cost_eur(|slot| slot.new);
+        Some(after - before)
+    }
+
+    /// Takes back the change the last successful [`Self::try_apply`] made.
+    fn undo(&mut self) {
+        for slot in &self.slots {
+            self.windows[slot.window].remove(slot.vm, slot.new.0, slot.new.1);
+        }
+        self.restore_old();
+    }
+
+    /// Puts the slots back at their old placements, in the window states and in the plan.
+    fn restore_old(&mut self) {
+        for slot in &self.slots {
+            self.windows[slot.window].place(slot.vm, slot.old.0, slot.old.1);
+        }
+        for &(v, t, s) in self.old_cells.iter().rev() {
+            self.plan.site[[v, t]] = s;
+        }
+    }
+
+    /// Window-site costs of the touched sites plus the slots' migration costs, with the slots
+    /// at `placement`, EUR.
+    fn touched_cost_eur(&self, placement: impl Fn(&Slot) -> (SiteId, SiteId)) -> f64 {
+        let sites: f64 = self
+            .touched
+            .iter()
+            .map(|&(t, s)| self.windows[t].site_cost_eur(s, None))
+            .sum();
+        let migrations: f64 = self
+            .slots
+            .iter()
+            .map(|slot| {
+                let (from, to) = placement(slot);
+                self.windows[slot.window].migration_cost_eur(slot.vm, from, to)
+            })
+            .sum();
+        sites + migrations
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::read::read_instance;
+    use std::path::Path;
+
+    /// The incremental check and delta against the evaluator: a proposal passes exactly when
+    /// the changed plan is feasible, the delta is the change of the evaluator's objective, and
+    /// a rejected or undone proposal leaves the plan as it was.
+    #[test]
+    fn incremental_feasibility_and_delta_match_the_evaluator() {
+        let names = [
+            "tests/data/tiny-capacity",
+            "tests/data/tiny-kinds",
+            "tests/data/tiny-latency-anti",
+            "tests/data/tiny-links-budget",
+            "tests/data/tiny-negative",
+            "tests/data/tiny-block-rounds",
+            "instances/mixed-kinds",
+            "instances/mesh-latency",
+            "instances/paper-testbed",
+        ];
+        let mut refused_in_all = 0;
+        for name in names {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+            let instance = read_instance(&dir).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let costs = Costs::new(&instance);
+            let start = repair(&costs, &Plan::stay(&instance)).expect("a feasible start");
+            let start_evaluation = evaluate(&costs, &start);
+            assert!(start_evaluation.is_feasible(), "{name}");
+            let mut search = Search::new(&costs, start, start_evaluation.objective_eur);
+            let proposer = Proposer::new(&costs);
+            let mut rng = Rng::new(11);
+            let mut cells = Vec::new();
+            let mut passed = 0;
+            for step in 0..1500 {
+                proposer.propose(&search.plan, &mut rng, &mut cells);
+                if cells.is_empty() {
+                    continue;
+                }
+                let before = search.plan.clone();
+                let mut changed = before.clone();
+                for &(v, t, s) in &cells {
+                    changed.site[[v, t]] = s;
+                }
+                let expected = evaluate(&costs, &changed);
+                match search.try_apply(&cells) {
+                    Some(delta) => {
+                        passed += 1;
+                        assert!(
+                            expected.is_feasible(),
+                            "{name} step {step}: passed {cells:?}, evaluator: {:?}",
+                            expected.violations
+                        );
+                        assert_eq!(search.plan, changed);
+                        let tracked = search.objective_eur + delta;
+                        let tolerance = 1e-9 * expected.objective_eur.abs().max(1.0);
+                        assert!(
+                            (tracked - expected.objective_eur).abs() <= tolerance,
+                            "{name} step {step}: tracked {tracked}, evaluator {}",
+                            expected.objective_eur
+                        );
+                        if rng.below(2) == 0 {
+                            search.objective_eur += delta;
+                        } else {
+                            search.undo();
+                            assert_eq!(search.plan, before);
+                        }
+                    }
+                    None => {
+                        refused_in_all += 1;
+                        assert!(
+                            !expected.is_feasible(),
+                            "{name} step {step}: refused {cells:?}, which the evaluator accepts"
+                        );
+                        assert_eq!(search.plan, before);
+                    }
+                }
+            }
+            assert!(passed > 0, "{name}: no proposal passed");
+        }
+        assert!(
+            refused_in_all > 0,
+            "no proposal was refused: the check went untested"
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! The parallel windowed solver: the horizon is cut into blocks of consecutive windows, each
+//! block is a small MILP, and the blocks are solved side by side with rayon.
+//!
+//! # Method
+//! 1. **Start.** The best feasible plan among `greedy` (when registered) and the repaired stay
+//!    plan.
+//! 2. **Bound.** Every block is solved with a free start: its first window's placement pays
+//!    only the cheapest migration that could bring each VM there and obeys no migration limit.
+//!    Any full plan, cut into blocks, costs at least each block's optimum of that relaxation, so
+//!    the sum of the blocks' proven bounds is a lower bound on the whole problem. It is loose
+//!    where moves are dear (each block may assume its VMs already travelled), so beside it the
+//!    whole horizon's LP relaxation is solved where it is small enough, and the larger counts.
+//! 3. **Coordination.** Red-black passes: the even blocks are re-solved in parallel with their
+//!    neighbours' boundary placements held fixed (the site before the block and the site in the
+//!    window after it, with the migrations into both planned and costed), then the odd blocks.
+//!    Blocks of one colour share no window and no cost, so their solutions combine, and each
+//!    block starts from its current part of the plan, so no pass makes the plan worse. Passes
+//!    stop when one improves the objective by less than the gap, after
+//!    `coordination_passes`, or at the time limit.
+//!
+//! # Complexity
+//! Each block is a MILP of O(V · S² · B) flow columns for B windows per block, against
+//! O(V · S² · T) for the whole horizon; 1 + 2·passes rounds of ⌈T/B⌉ (bound) or ⌈T/B⌉/2
+//! (coordination) independent solves, spread over the rayon pool.
+
+use super::exact::{lp_bound, solve_horizon, Horizon};
+use super::repair::repair;
+use super::{Outcome, SolveSettings, Status};
+use crate::costs::Costs;
+use crate::evaluate::evaluate;
+use crate::instance::SiteId;
+use crate::plan::Plan;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Largest whole-horizon model (in flow columns, V·S²·T) whose LP relaxation is solved for a
+/// bound; beyond it the LP alone would take longer than the blocks.
+const LP_BOUND_MAX_COLUMNS: usize = 1_500_000;
+
+/// Each VM's site before window `first` under `plan`.
+fn sites_before(costs: &Costs, plan: &Plan, first: usize) -> Vec<SiteId> {
+    (0..costs.instance.num_vms())
+        .map(|v| plan.previous_site(costs.instance, v, first))
+        .collect()
+}
+
+/// The best feasible start among greedy (if registered) and the repaired stay plan.
+fn start_plan(costs: &Costs, settings: &SolveSettings, started: Instant) -> Option<(Plan, f64)> {
+    let mut candidates: Vec<Plan> = Vec::new();
+    if let Some(greedy) = super::find("greedy") {
+        if let Some(plan) = greedy(costs, settings, started).plan {
+            candidates.push(plan);
+        }
+    }
+    if let Some(plan) = repair(costs, &Plan::stay(costs.instance)) {
+        candidates.push(plan);
+    }
+    candidates
+        .into_iter()
+        .filter_map(|plan| {
+            let e = evaluate(costs, &plan);
+            e.is_feasible().then_some((plan, e.objective_eur))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// Solves the instance block by block in parallel and reports the plan with a proven bound.
+pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
+    let instance = costs.instance;
+    let windows = instance.num_windows();
+    let block = settings.block_windows.max(1);
+    let blocks: Vec<(usize, usize)> = (0..windows)
+        .step_by(block)
+        .map(|f| (f, (f + block).min(windows)))
+        .collect();
+    let mut notes = vec![format!("{} blocks of up to {block} windows", blocks.len())];
+    let Some((mut plan, mut objective)) = start_plan(costs, settings, started) else {
+        return Outcome {
+            plan: None,
+            status: Status::Unknown,
+            bound_eur: None,
+            reasons: vec!["no feasible start: neither greedy nor repair found a plan".into()],
+            notes,
+        };
+    };
+    notes.push(format!("start: {objective} EUR"));
+    let passes = settings.coordination_passes;
+    // Rounds of solves still to run: the bound round and two colours per pass.
+    let mut rounds_left = 1 + 2 * passes;
+    let round_limit = |rounds_left: usize| {
+        settings
+            .time_left_s(started)
+            .map(|left| left / rounds_left.max(1) as f64)
+    };
+
+    // Bound: every block with a free start, in parallel; beside them, where the whole
+    // horizon's LP relaxation is small enough to solve, its optimum. The larger one counts.
+    let limit = round_limit(rounds_left);
+    let num_sites = instance.num_sites();
+    let columns_estimate = instance.num_vms() * num_sites * num_sites * windows;
+    let (bounds, lp): (Vec<Option<f64>>, Option<f64>) = rayon::join(
+        || {
+            blocks
+                .par_iter()
+                .map(|&(first, end)| {
+                    let horizon = Horizon {
+                        first,
+                        end,
+                        initial: sites_before(costs, &plan, first),
+                        free_start: first > 0,
+                        fixed_end: None,
+                    };
+                    solve_horizon(costs, &horizon, &plan, Some(&plan), settings, limit).bound_eur
+                })
+                .collect()
+        },
+        || {
+            (columns_estimate <= LP_BOUND_MAX_COLUMNS)
+                .then(|| lp_bound(costs, &Horizon::whole(costs), settings, limit))
+                .flatten()
+        },
+    );
+    rounds_left -= 1;
+    let blocks_bound: Option<f64> = bounds.iter().copied().sum();
+    let bound_eur = match (blocks_bound, lp) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    notes.push(format!(
+        "bounds: free-start blocks {blocks_bound:?}, whole LP {lp:?}"
+    ));
+
+    // Coordination: red-black passes over the blocks.
+    for pass in 0..passes {
+        let before = objective;
+        for colour in 0..2 {
+            let limit = round_limit(rounds_left);
+            rounds_left = rounds_left.saturating_sub(1);
+            if limit.is_some_and(|l| l <= 0.0) {
+                break;
+            }
+            let chosen: Vec<(usize, usize)> =
+                blocks.iter().copied().skip(colour).step_by(2).collect();
+            let current = &plan;
+            let solved: Vec<Option<Plan>> = chosen
+                .par_iter()
+                .map(|&(first, end)| {
+                    let horizon = Horizon {
+                        first,
+                        end,
+                        initial: sites_before(costs, current, first),
+                        free_start: false,
+                        fixed_end: (end < windows).then(|| {
+                            (0..instance.num_vms())
+                                .map(|v| current.site[[v, end]])
+                                .collect()
+                        }),
+                    };
+                    solve_horizon(costs, &horizon, current, Some(current), settings, limit).plan
+                })
+                .collect();
+            let mut merged = plan.clone();
+            for (&(first, end), block_plan) in chosen.iter().zip(&solved) {
+                if let Some(block_plan) = block_plan {
+                    for v in 0..instance.num_vms() {
+                        for t in first..end {
+                            merged.site[[v, t]] = block_plan.site[[v, t]];
+                        }
+                    }
+                }
+            }
+            let e = evaluate(costs, &merged);
+            // Each block can only improve on its own part; a worse or broken merge would be
+            // HiGHS's tolerances, and the plan in hand is kept.
+            if e.is_feasible() && e.objective_eur <= objective {
+                plan = merged;
+                objective = e.objective_eur;
+            }
+        }
+        notes.push(format!("pass {}: {objective} EUR", pass + 1));
+        if before - objective <= settings.gap * objective.abs().max(1e-9) {
+            break;
+        }
+    }
+    let status = match bound_eur {
+        Some(b) if objective - b <= settings.gap * objective.abs() => Status::Optimal,
+        _ => Status::Feasible,
+    };
+    Outcome {
+        plan: Some(plan),
+        status,
+        bound_eur,
+        reasons: Vec::new(),
+        notes,
+    }
+}

@@ -1,0 +1,236 @@
+//! The heuristics (greedy, pabfd, local) on every shipped small instance and a generated one:
+//! their plans pass the evaluator, local never worsens its start, no heuristic beats brute
+//! force, and the plans do not depend on the number of threads.
+
+use std::path::Path;
+use std::time::Instant;
+
+use wattshift::costs::Costs;
+use wattshift::evaluate::evaluate;
+use wattshift::generate::{generate, GenerateOptions};
+use wattshift::instance::Instance;
+use wattshift::io::read::read_instance;
+use wattshift::plan::Plan;
+use wattshift::solvers::repair::repair;
+use wattshift::solvers::{find, Outcome, SolveSettings, Status};
+
+use crate::oracle::{enumerate_all, tiny, TINY};
+
+const HEURISTICS: [&str; 3] = ["greedy", "pabfd", "local"];
+
+const SHIPPED: [&str; 4] = [
+    "instances/paper-testbed",
+    "instances/mesh-latency",
+    "instances/mixed-kinds",
+    "instances/eu-day",
+];
+
+/// Fewer proposals than the default, so that the whole file runs in seconds.
+fn settings() -> SolveSettings {
+    SolveSettings {
+        iterations: 3000,
+        restarts: 3,
+        seed: 5,
+        ..SolveSettings::default()
+    }
+}
+
+fn shipped(name: &str) -> Instance {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    read_instance(&dir).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn generated() -> Instance {
+    let options = GenerateOptions {
+        sites: 4,
+        vms: 40,
+        windows: 12,
+        ..GenerateOptions::default()
+    };
+    generate(&options).expect("generates").instance
+}
+
+/// Every instance of this file, by name.
+fn instances() -> Vec<(String, Instance)> {
+    let mut all: Vec<(String, Instance)> = TINY
+        .iter()
+        .map(|name| (name.to_string(), tiny(name)))
+        .collect();
+    all.extend(SHIPPED.iter().map(|name| (name.to_string(), shipped(name))));
+    all.push(("generated 4x40x12".to_string(), generated()));
+    all
+}
+
+fn run(costs: &Costs, solver: &str, settings: &SolveSettings) -> Outcome {
+    let solve = find(solver).unwrap_or_else(|| panic!("{solver} is not registered"));
+    solve(costs, settings, Instant::now())
+}
+
+/// Runs `solver` and checks that it returned a feasible plan; returns the evaluator's objective.
+fn feasible_objective(name: &str, costs: &Costs, solver: &str, settings: &SolveSettings) -> f64 {
+    let outcome = run(costs, solver, settings);
+    assert_eq!(
+        outcome.status,
+        Status::Feasible,
+        "{name}, {solver}: {:?}",
+        outcome.reasons
+    );
+    assert_eq!(
+        outcome.bound_eur, None,
+        "{name}, {solver}: no bound claimed"
+    );
+    let plan = outcome.plan.expect("a feasible outcome has a plan");
+    let evaluation = evaluate(costs, &plan);
+    assert!(
+        evaluation.is_feasible(),
+        "{name}, {solver}: {:?}",
+        evaluation.violations
+    );
+    evaluation.objective_eur
+}
+
+#[test]
+fn heuristic_plans_pass_the_evaluator_and_local_never_worsens_its_start() {
+    for (name, instance) in instances() {
+        let costs = Costs::new(&instance);
+        let stay = evaluate(&costs, &Plan::stay(&instance));
+        // The heuristics promise a plan whenever the repaired stay plan exists.
+        assert!(
+            repair(&costs, &Plan::stay(&instance)).is_some(),
+            "{name}: the test expects a repairable stay plan"
+        );
+        let greedy = feasible_objective(&name, &costs, "greedy", &settings());
+        let pabfd = feasible_objective(&name, &costs, "pabfd", &settings());
+        let local = feasible_objective(&name, &costs, "local", &settings());
+        assert!(
+            local <= greedy,
+            "{name}: local {local} > its start greedy {greedy}"
+        );
+        let from_pabfd = SolveSettings {
+            start_solver: "pabfd".to_string(),
+            ..settings()
+        };
+        let local_from_pabfd = feasible_objective(&name, &costs, "local", &from_pabfd);
+        assert!(
+            local_from_pabfd <= pabfd,
+            "{name}: local {local_from_pabfd} > its start pabfd {pabfd}"
+        );
+        let from_stay = SolveSettings {
+            start_solver: "stay".to_string(),
+            ..settings()
+        };
+        if stay.is_feasible() {
+            let local_from_stay = feasible_objective(&name, &costs, "local", &from_stay);
+            assert!(
+                local_from_stay <= stay.objective_eur,
+                "{name}: local {local_from_stay} > its start stay {}",
+                stay.objective_eur
+            );
+        } else {
+            // Without a start there is nothing to improve: local passes the start's verdict on.
+            let outcome = run(&costs, "local", &from_stay);
+            assert_eq!(outcome.status, Status::Infeasible, "{name}");
+            assert!(
+                outcome.plan.is_none() && !outcome.reasons.is_empty(),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_heuristic_beats_brute_force_on_tiny_instances() {
+    for name in TINY {
+        let instance = tiny(name);
+        let costs = Costs::new(&instance);
+        let (optimum, _) = enumerate_all(&costs)
+            .best
+            .unwrap_or_else(|| panic!("{name}: no feasible plan"));
+        for solver in HEURISTICS {
+            let objective = feasible_objective(name, &costs, solver, &settings());
+            assert!(
+                objective >= optimum - 1e-9,
+                "{name}, {solver}: {objective} below the brute-force optimum {optimum}"
+            );
+        }
+    }
+}
+
+#[test]
+fn heuristic_plans_are_the_same_with_one_thread_and_with_two() {
+    let pool = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+    };
+    let (one, two) = (pool(1), pool(2));
+    for (name, instance) in instances() {
+        for solver in HEURISTICS {
+            let solve = || {
+                let costs = Costs::new(&instance);
+                let outcome = run(&costs, solver, &settings());
+                (outcome.status, outcome.plan)
+            };
+            let with_one = one.install(solve);
+            let with_two = two.install(solve);
+            assert!(with_one.1.is_some(), "{name}, {solver}: no plan");
+            assert_eq!(with_one, with_two, "{name}, {solver}: depends on threads");
+        }
+    }
+}
+
+#[test]
+fn local_search_results_depend_on_the_seed_only() {
+    let instance = shipped("instances/eu-day");
+    let costs = Costs::new(&instance);
+    let plan_with = |seed: u64| {
+        run(&costs, "local", &SolveSettings { seed, ..settings() })
+            .plan
+            .expect("a plan")
+    };
+    assert_eq!(plan_with(9), plan_with(9));
+}
+
+#[test]
+fn local_search_refuses_itself_or_an_unknown_start() {
+    let instance = tiny("tiny-capacity");
+    let costs = Costs::new(&instance);
+    for start in ["local", "no-such-solver"] {
+        let outcome = run(
+            &costs,
+            "local",
+            &SolveSettings {
+                start_solver: start.to_string(),
+                ..settings()
+            },
+        );
+        assert_eq!(outcome.status, Status::Unknown, "start {start}");
+        assert!(outcome.plan.is_none());
+        assert!(
+            outcome.notes.iter().any(|n| n.contains(start)),
+            "notes: {:?}",
+            outcome.notes
+        );
+    }
+}
+
+#[test]
+fn heuristics_that_find_no_plan_say_what_breaks_the_stay_plan() {
+    let mut instance = tiny("tiny-capacity");
+    // More CPU than all sites together hold: there is no plan, and no heuristic can prove it.
+    for vm in instance.vms.iter_mut() {
+        vm.cpu = 1000.0;
+    }
+    let costs = Costs::new(&instance);
+    for solver in HEURISTICS {
+        let outcome = run(&costs, solver, &settings());
+        assert!(outcome.plan.is_none(), "{solver}");
+        assert_eq!(outcome.status, Status::Unknown, "{solver}");
+        assert!(
+            outcome.reasons.iter().any(|r| r.contains("capacity")),
+            "{solver}: {:?}",
+            outcome.reasons
+        );
+    }
+}
