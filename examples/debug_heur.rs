@@ -13,6 +13,9 @@ fn main() {
         if let Some(i) = args.get(3) {
             settings.iterations = i.parse().unwrap();
         }
+        if let Ok(x) = std::env::var("WS_SEED") {
+            settings.seed = x.parse().unwrap();
+        }
         let t = Instant::now();
         let o = (find(name).unwrap())(&costs, &settings, t);
         let e = evaluate(&costs, o.plan.as_ref().unwrap());

@@ -10,7 +10,7 @@ use crate::io::read::{read_instance, read_placement};
 use crate::io::write::write_dir_atomically;
 use crate::migration::{estimate_batch, BatchEstimate, MigrationEstimate};
 use crate::report::build_plan_report;
-use crate::solvers::{self, SolveSettings};
+use crate::solvers;
 use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;

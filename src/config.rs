@@ -24,6 +24,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("exact-proof", include_str!("../solvers/exact-proof.toml")),
     ("windows-6", include_str!("../solvers/windows-6.toml")),
     ("windows-12", include_str!("../solvers/windows-12.toml")),
+    ("windows-fast", include_str!("../solvers/windows-fast.toml")),
     ("greedy", include_str!("../solvers/greedy.toml")),
     ("pabfd", include_str!("../solvers/pabfd.toml")),
     ("local-fast", include_str!("../solvers/local-fast.toml")),
@@ -57,6 +58,8 @@ struct ConfigFile {
     start_solver: Option<String>,
     block_windows: Option<usize>,
     coordination_passes: Option<usize>,
+    candidate_sites: Option<usize>,
+    root_bound: Option<bool>,
 }
 
 /// Parses a configuration; `origin` names it in errors.
@@ -122,6 +125,8 @@ pub fn parse(name: &str, text: &str, origin: &str) -> Result<SolverConfig, Input
     settings.coordination_passes = file
         .coordination_passes
         .unwrap_or(settings.coordination_passes);
+    settings.candidate_sites = file.candidate_sites.unwrap_or(settings.candidate_sites);
+    settings.root_bound = file.root_bound.unwrap_or(settings.root_bound);
     Ok(SolverConfig {
         name: name.to_string(),
         solver: file.solver,

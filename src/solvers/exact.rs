@@ -59,6 +59,9 @@ pub struct Horizon {
     /// Each VM's site in window `end`, held fixed: the migrations into it are planned and
     /// costed here, its placement is not.
     pub fixed_end: Option<Vec<SiteId>>,
+    /// Where each VM may be in the planned windows, beyond the instance's own limits; `None`
+    /// is everywhere allowed. A restriction makes the model a heuristic, not a relaxation.
+    pub candidates: Option<Vec<Vec<SiteId>>>,
 }
 
 impl Horizon {
@@ -71,6 +74,7 @@ impl Horizon {
             initial: instance.vms.iter().map(|v| v.initial_site).collect(),
             free_start: false,
             fixed_end: None,
+            candidates: None,
         }
     }
 
@@ -132,7 +136,13 @@ fn group_vms(costs: &Costs, horizon: &Horizon) -> Vec<Group> {
             vm.downtime_eur_per_s.to_bits(),
         ];
         key.extend((horizon.first..horizon.end).map(|t| instance.util[[v, t]].to_bits()));
-        key.extend((0..num_sites).map(|s| costs.is_allowed(v, s) as u64));
+        key.extend((0..num_sites).map(|s| {
+            let candidate = horizon
+                .candidates
+                .as_ref()
+                .is_none_or(|c| c[v].contains(&s));
+            (costs.is_allowed(v, s) && candidate) as u64
+        }));
         let next = groups.len();
         let g = *index.entry(key).or_insert(next);
         if g == next {
@@ -228,9 +238,15 @@ fn reachable_sites(costs: &Costs, groups: &[Group], horizon: &Horizon) -> Vec<Ve
                 vec![horizon.initial[v]]
             };
             let mut per_window = Vec::new();
+            let candidate = |b: SiteId| {
+                horizon
+                    .candidates
+                    .as_ref()
+                    .is_none_or(|c| c[v].contains(&b))
+            };
             for _ in horizon.first..horizon.end {
                 let now: Vec<SiteId> = (0..num_sites)
-                    .filter(|&b| costs.is_allowed(v, b))
+                    .filter(|&b| costs.is_allowed(v, b) && candidate(b))
                     .filter(|&b| previous.iter().any(|&a| can_move(costs, v, a, b)))
                     .collect();
                 per_window.push(now.clone());
@@ -783,8 +799,9 @@ pub fn solve_horizon(
     solve_model(costs, horizon, base, start, settings, time_limit_s, false)
 }
 
-/// The optimum of the horizon's LP relaxation (integrality dropped): a lower bound on its part
-/// of the objective, and much cheaper than the MILP's. `None` when it was not solved in time.
+/// The dual bound of the horizon's MILP after its root node (LP relaxation and cuts, no
+/// branching): a lower bound on its part of the objective, much cheaper than solving the MILP.
+/// `None` when the root was not finished in time.
 pub fn lp_bound(
     costs: &Costs,
     horizon: &Horizon,
@@ -793,9 +810,7 @@ pub fn lp_bound(
 ) -> Option<f64> {
     let base = Plan::stay(costs.instance);
     let out = solve_model(costs, horizon, &base, None, settings, time_limit_s, true);
-    (out.status == Status::Optimal)
-        .then_some(out.bound_eur)
-        .flatten()
+    out.bound_eur
 }
 
 fn solve_model(
@@ -898,7 +913,11 @@ fn solve_model(
     model.set_option("mip_rel_gap", settings.gap);
     model.set_option("mip_abs_gap", 1e-9);
     if relaxation {
-        model.set_option("solve_relaxation", true);
+        // The root node with HiGHS's cuts: its dual bound is much tighter than the bare LP's,
+        // because cuts on the integer host counts recover most of the idle power the LP spreads.
+        model.set_option("mip_max_nodes", 1);
+        // Only the bound matters here: no time on primal heuristics.
+        model.set_option("mip_heuristic_effort", 0.0);
     }
     if let Some(limit) = time_limit_s {
         model.set_option("time_limit", limit.max(0.0));
@@ -917,7 +936,7 @@ fn solve_model(
         .double_info_value(c"mip_dual_bound")
         .ok()
         .filter(|b| b.is_finite());
-    if model_status == HighsModelStatus::Optimal && (bound.is_none() || relaxation) {
+    if model_status == HighsModelStatus::Optimal && bound.is_none() {
         bound = Some(solved.objective_value());
     }
     notes.push(format!("HiGHS: {model_status:?}, bound {bound:?}"));

@@ -1,25 +1,30 @@
 //! Greedy: window by window, the most power-hungry VMs first, each to the site where it costs
-//! least this window, moving only when the window's saving pays for the migration.
+//! least this window given where all the others are, moving only when the window's saving pays
+//! for the migration.
 
-use super::repair::{construct, WindowState};
+use super::repair::{construct, WindowStart, WindowState};
 use super::{Outcome, SolveSettings};
 use crate::costs::Costs;
 use crate::instance::{MigrationKind, SiteId, VmId};
 use std::time::Instant;
 
-/// Plans window by window. In window t the VMs come pinned first (they have no choice), then
-/// in decreasing order of power (cpu × util in t, then memory, then row order). Each VM goes
-/// to the feasible site with the least marginal energy cost (the growth of the site's fluid
-/// facility power beyond its unused renewable power, at its grid price with carbon) plus
-/// migration cost; it leaves its previous site only when the window's saving there exceeds
-/// the migration's cost, and then to the cheapest such site (ties: lowest site index).
+/// Plans window by window. Each window starts with every VM where it was in the previous one;
+/// then the VMs come pinned first (they have no choice), then in decreasing order of power
+/// (cpu × util in the window, then memory, then row order), and each is taken out and put
+/// back at the feasible site where its marginal energy cost plus migration cost is least. The
+/// marginal energy cost of a VM at a site is what it adds to the site's window cost with all
+/// the other VMs where they are: its busy power, a host switched on if it needs one (the fluid
+/// host count of SPEC section 3), all with PUE, beyond the renewable power still unused there,
+/// at the grid price with carbon. A VM leaves its previous site only when the window's saving
+/// exceeds the migration's cost (ties stay; among moves, the lowest site index wins).
 /// Feasibility is checked incrementally as repair does (capacity, allowed sites and latency,
 /// anti-affinity, migration feasibility, max_migrations, link budgets). A window where some
 /// VM fits nowhere is placed by repair instead, so the plan is feasible whenever the repaired
 /// stay plan is.
 ///
-/// The choice looks one window ahead only: a move whose migration costs more than one window
-/// saves is never made, even if it would pay over several windows (`local` finds those).
+/// Each choice looks at one VM and one window: a move whose migration costs more than one
+/// window saves is never made, even if it would pay over several windows, nor are moves that
+/// pay only together (emptying a host takes several); `local` finds those.
 ///
 /// # Complexity
 /// O(T · V · (log V + S · (L + log A))) for T windows, V VMs, S sites, paths of L links and
@@ -40,15 +45,16 @@ pub fn solve(costs: &Costs, _settings: &SolveSettings, started: Instant) -> Outc
         });
         order
     };
+    // What the VM adds to the site's window cost, the others being where they are.
+    let marginal = |state: &WindowState, v: VmId, s: SiteId| {
+        state.site_cost_eur(s, Some(v)) - state.site_cost_eur(s, None)
+    };
     let choose = |state: &WindowState, v: VmId, from: SiteId| -> Option<SiteId> {
-        let stay_eur = state
-            .fits(v, from, from)
-            .then(|| state.fluid_marginal_cost_eur(v, from));
+        let stay_eur = state.fits(v, from, from).then(|| marginal(state, v, from));
         let best_move = (0..num_sites)
             .filter(|&s| s != from && state.fits(v, from, s))
             .map(|s| {
-                let eur =
-                    state.fluid_marginal_cost_eur(v, s) + state.migration_cost_eur(v, from, s);
+                let eur = marginal(state, v, s) + state.migration_cost_eur(v, from, s);
                 (eur, s)
             })
             .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
@@ -59,5 +65,5 @@ pub fn solve(costs: &Costs, _settings: &SolveSettings, started: Instant) -> Outc
             (None, best_move) => best_move.map(|(_, s)| s),
         }
     };
-    construct(costs, order, choose).into_outcome(costs, started)
+    construct(costs, WindowStart::Previous, order, choose).into_outcome(costs, started)
 }

@@ -12,36 +12,54 @@ use std::time::Instant;
 
 /// Final temperature as a share of the first: by the end, only improving moves pass.
 const FINAL_TEMPERATURE_SHARE: f64 = 1e-4;
+/// The first temperature is this quantile of the uphill steps met in the warm-up.
+const FIRST_TEMPERATURE_QUANTILE: f64 = 0.1;
 /// Most proposals spent measuring uphill steps to set the first temperature.
-const MAX_WARMUP_PROPOSALS: usize = 200;
+const MAX_WARMUP_PROPOSALS: usize = 500;
+/// Relative frequencies of moves, swaps and host-freeing moves.
+const PROPOSAL_WEIGHTS: [usize; 3] = [4, 1, 2];
+/// Draws for a swap partner at another site.
+const SWAP_DRAWS: usize = 4;
+/// Most VMs a host-freeing move moves.
+const MAX_VMS_FREEING_A_HOST: usize = 12;
 /// Proposals between two looks at the clock.
 const CLOCK_EVERY: usize = 64;
 
 /// Improves the plan of the solver named by `settings.start_solver` (default greedy) by
-/// simulated annealing. A proposal is either a move (one VM to one of its allowed sites over
-/// a range of consecutive windows: one window, up to the end of the horizon, or a random
-/// length) or a swap (two VMs exchange their sites in each window of such a range). A proposal
-/// that breaks a constraint is rejected: the plan stays feasible throughout, checked
-/// incrementally with one repair `WindowState` per window (capacity, allowed sites and
+/// simulated annealing. Each proposal picks a range of consecutive windows (one window, to the
+/// end of the horizon, a random length, or the whole stretch a VM spends at one site) and is
+/// one of:
+/// - a move: one VM to another of its allowed sites over the range;
+/// - a swap: two VMs exchange their sites in each window of the range;
+/// - a host-freeing move: enough VMs leave one site, over the range, that it needs one host
+///   fewer in the range's first window (to one common site, to random sites, or each to the
+///   site where it adds least), since freeing a host takes several moves that each cost more
+///   than they save.
+///
+/// A proposal that breaks a constraint is rejected: the plan stays feasible throughout,
+/// checked incrementally with one repair `WindowState` per window (capacity, allowed sites and
 /// latency, anti-affinity, migration feasibility, max_migrations, link budgets). Its change of
 /// objective is the exact change of SPEC section 3's cost (window-site costs of the touched
 /// sites and the costs of the touched migrations; a unit test holds it to the evaluator). An
 /// improving or level proposal is always accepted, a worsening one by Δ with probability
-/// exp(−Δ / temperature); the temperature falls geometrically from the mean uphill Δ of a
-/// warm-up sample to 1e-4 of it over `settings.iterations` proposals.
+/// exp(−Δ / temperature). The temperature falls geometrically, over `settings.iterations`
+/// proposals (a tenth of them, at most 500, spent on a warm-up sample), from the 10th
+/// percentile of the sample's uphill Δ to 1e-4 of that.
 ///
 /// `settings.restarts` independent restarts run in parallel on the rayon pool, restart r from
 /// the start plan with a random stream forked from `settings.seed` and r; the best restart by
 /// (evaluator objective, r) wins, so the plan does not depend on the number of threads (unless
-/// `settings.time_limit_s` cuts the restarts short). The result is never worse than the start.
-/// Starting from a plan with a proven bound (exact), that bound is passed on.
+/// `settings.time_limit_s` cuts the restarts short: the clock is read every 64 proposals). The
+/// result is never worse than the start. Starting from a plan with a proven bound (exact), that
+/// bound is passed on.
 ///
 /// # Complexity
-/// The start solver, plus O(R · (V·T + I · k · (L + log A) + B · V·T)) work spread over the
-/// rayon threads, for R restarts of I proposals, T windows, V VMs, paths of L links, A
-/// anti-affinity labels, proposals touching k ≤ 4·T (VM, window) slots (k ≤ 4 for a one-window
-/// move) and B improvements of the best plan (each copies it); plus R evaluations,
-/// O(T · (V + S) + M · L) each for S sites and M migrations.
+/// The start solver, plus O(R · (V·T + I · (V + k · (L + log A + S)) + B · V·T)) work spread
+/// over the rayon threads, for R restarts of I proposals, T windows, V VMs, S sites, paths of
+/// L links, A anti-affinity labels, proposals touching k (VM, window) slots (k ≤ 4 for a
+/// one-window move, k ≤ 4·T for a swap, k ≤ 24·(T + 1) for a host-freeing move of at most 12
+/// VMs) and B improvements of the best plan (each copies it); plus R evaluations,
+/// O(T · (V + S) + M · L) each for M migrations.
 pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
     let start_name = settings.start_solver.as_str();
     let start_solver = match super::find(start_name) {
@@ -177,25 +195,25 @@ fn anneal(
         };
     }
 
-    // Warm-up: the mean uphill step sets the first temperature, so that about a third of
-    // typical worsening proposals pass at first, whatever the instance's scale.
+    // Warm-up: a low quantile of the uphill steps of a sample of proposals sets the first
+    // temperature. The mean would be ruled by the rare proposals that switch hosts on over
+    // many windows, and a search that hot wanders off and does not come back in time.
     let warmup = (settings.iterations / 10).clamp(1, MAX_WARMUP_PROPOSALS);
-    let (mut uphill_eur, mut uphill_count) = (0.0, 0usize);
+    let mut uphill_eur = Vec::new();
     for _ in 0..warmup {
         proposals += 1;
-        proposer.propose(&search.plan, &mut rng, &mut cells);
+        proposer.propose(&search, &mut rng, &mut cells);
         if let Some(delta) = search.try_apply(&cells) {
             search.undo();
             if delta > 0.0 {
-                uphill_eur += delta;
-                uphill_count += 1;
+                uphill_eur.push(delta);
             }
         }
     }
-    let first_temperature = if uphill_count > 0 {
-        uphill_eur / uphill_count as f64
-    } else {
-        1e-9 * start_objective.abs().max(1.0)
+    uphill_eur.sort_by(f64::total_cmp);
+    let first_temperature = match uphill_eur.len() {
+        0 => 1e-9 * start_objective.abs().max(1.0),
+        n => uphill_eur[((n - 1) as f64 * FIRST_TEMPERATURE_QUANTILE) as usize],
     };
     let steps = settings.iterations.saturating_sub(warmup).max(1);
     let cooling = FINAL_TEMPERATURE_SHARE.powf(1.0 / steps as f64);
@@ -205,7 +223,7 @@ fn anneal(
             break;
         }
         proposals += 1;
-        proposer.propose(&search.plan, &mut rng, &mut cells);
+        proposer.propose(&search, &mut rng, &mut cells);
         let delta = if cells.is_empty() {
             None
         } else {
@@ -276,22 +294,59 @@ impl Proposer {
         self.movable.is_empty() || self.windows == 0
     }
 
-    /// Writes a random proposal into `cells` (left empty when it would change nothing).
-    fn propose(&self, plan: &Plan, rng: &mut Rng, cells: &mut Vec<Cell>) {
+    /// Writes a random proposal for the plan under `search` into `cells` (left empty when it
+    /// would change nothing).
+    fn propose(&self, search: &Search, rng: &mut Rng, cells: &mut Vec<Cell>) {
         cells.clear();
-        let first = rng.below(self.windows);
-        // One window, the rest of the horizon, or a random length, in equal shares.
-        let last = match rng.below(3) {
+        let plan = &search.plan;
+        let v = self.movable[rng.below(self.movable.len())];
+        let mut first = rng.below(self.windows);
+        // One window, the rest of the horizon, a random length, or the whole stretch of
+        // windows that VM v spends at its site, in equal shares. A stretch moves without
+        // adding migrations: the range most likely to pay.
+        let last = match rng.below(4) {
             0 => first,
             1 => self.windows - 1,
-            _ => first + rng.below(self.windows - first),
+            2 => first + rng.below(self.windows - first),
+            _ => {
+                let here = plan.site[[v, first]];
+                let mut last = first;
+                while last + 1 < self.windows && plan.site[[v, last + 1]] == here {
+                    last += 1;
+                }
+                while first > 0 && plan.site[[v, first - 1]] == here {
+                    first -= 1;
+                }
+                last
+            }
         };
-        let v = self.movable[rng.below(self.movable.len())];
-        if self.movable.len() >= 2 && rng.below(3) == 0 {
-            // Swap: the second VM is drawn among the others.
-            let mut w = self.movable[rng.below(self.movable.len() - 1)];
-            if w == v {
-                w = self.movable[self.movable.len() - 1];
+        let kind = rng.below(PROPOSAL_WEIGHTS.iter().sum());
+        if kind < PROPOSAL_WEIGHTS[0] || self.movable.len() < 2 {
+            // Another of its allowed sites than the one it has in the first window.
+            let sites = &self.allowed[v];
+            let here = sites.iter().position(|&s| s == plan.site[[v, first]]);
+            let mut pick = rng.below(sites.len() - usize::from(here.is_some()));
+            if here.is_some_and(|h| pick >= h) {
+                pick += 1;
+            }
+            let to = sites[pick];
+            cells.extend(
+                (first..=last)
+                    .filter(|&t| plan.site[[v, t]] != to)
+                    .map(|t| (v, t, to)),
+            );
+        } else if kind < PROPOSAL_WEIGHTS[0] + PROPOSAL_WEIGHTS[1] {
+            // Swap: the second VM is drawn among the others, preferably one at another site in
+            // the first window (a few draws, so that a consolidated plan does not stall here).
+            let mut w = v;
+            for _ in 0..SWAP_DRAWS {
+                w = self.movable[rng.below(self.movable.len() - 1)];
+                if w == v {
+                    w = self.movable[self.movable.len() - 1];
+                }
+                if plan.site[[w, first]] != plan.site[[v, first]] {
+                    break;
+                }
             }
             for t in first..=last {
                 let (a, b) = (plan.site[[v, t]], plan.site[[w, t]]);
@@ -301,14 +356,86 @@ impl Proposer {
                 }
             }
         } else {
-            let sites = &self.allowed[v];
-            let to = sites[rng.below(sites.len())];
+            self.propose_host_freeing(search, rng, (first, last), plan.site[[v, first]], cells);
+        }
+    }
+
+    /// Moves enough VMs off site `from` in window `first` that it needs one host fewer, each
+    /// for the windows of `first..=last` it spends there: to one common site or each to its
+    /// own. Freeing a host takes several moves that each cost more than they save on their
+    /// own, which single moves find only by luck.
+    fn propose_host_freeing(
+        &self,
+        search: &Search,
+        rng: &mut Rng,
+        (first, last): (usize, usize),
+        from: SiteId,
+        cells: &mut Vec<Cell>,
+    ) {
+        let costs = search.costs;
+        let plan = &search.plan;
+        let site = &costs.instance.sites[from];
+        let (cpu, mem) = search.windows[first].load(from);
+        let hosts = costs.active_hosts(from, cpu, mem);
+        if hosts < 1.0 {
+            return;
+        }
+        let excess_cpu = cpu - (hosts - 1.0) * site.host_cpu * site.cpu_overcommit;
+        let excess_mem = mem - (hosts - 1.0) * site.host_mem_gib;
+        let mut candidates: Vec<VmId> = self
+            .movable
+            .iter()
+            .copied()
+            .filter(|&u| plan.site[[u, first]] == from)
+            .collect();
+        rng.shuffle(&mut candidates);
+        // Where the VMs go: one common site, each its own random site, or each the site
+        // where it adds least to the first window's cost (as things stand before the move).
+        let destination = rng.below(3);
+        let common_site = rng.below(costs.instance.num_sites());
+        let state = &search.windows[first];
+        let (mut freed_cpu, mut freed_mem) = (0.0, 0.0);
+        for (taken, u) in candidates.into_iter().enumerate() {
+            if taken == MAX_VMS_FREEING_A_HOST {
+                cells.clear();
+                return;
+            }
+            let others: Vec<SiteId> = self.allowed[u]
+                .iter()
+                .copied()
+                .filter(|&s| s != from)
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            let to = match destination {
+                0 if others.contains(&common_site) => common_site,
+                2 => others
+                    .iter()
+                    .map(|&s| {
+                        (
+                            state.site_cost_eur(s, Some(u)) - state.site_cost_eur(s, None),
+                            s,
+                        )
+                    })
+                    .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)))
+                    .map_or(others[0], |(_, s)| s),
+                _ => others[rng.below(others.len())],
+            };
             cells.extend(
                 (first..=last)
-                    .filter(|&t| plan.site[[v, t]] != to)
-                    .map(|t| (v, t, to)),
+                    .filter(|&t| plan.site[[u, t]] == from)
+                    .map(|t| (u, t, to)),
             );
+            let vm = &costs.instance.vms[u];
+            freed_cpu += vm.cpu;
+            freed_mem += vm.mem_gib;
+            if freed_cpu >= excess_cpu && freed_mem >= excess_mem {
+                return;
+            }
         }
+        // Not enough movable VMs there to free a host.
+        cells.clear();
     }
 }
 
@@ -499,7 +626,7 @@ mod tests {
             let mut cells = Vec::new();
             let mut passed = 0;
             for step in 0..1500 {
-                proposer.propose(&search.plan, &mut rng, &mut cells);
+                proposer.propose(&search, &mut rng, &mut cells);
                 if cells.is_empty() {
                     continue;
                 }

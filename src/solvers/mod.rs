@@ -37,6 +37,12 @@ pub struct SolveSettings {
     pub block_windows: usize,
     /// Windowed solver: most coordination passes over the block boundaries (default 4).
     pub coordination_passes: usize,
+    /// Windowed solver: sites each VM may move to in a block, besides those it uses in the
+    /// current plan, taken cheapest first (default 3; 0 = every site).
+    pub candidate_sites: usize,
+    /// Windowed solver: also solve the whole horizon's root node for a tighter bound, beside
+    /// the blocks (default true).
+    pub root_bound: bool,
 }
 
 impl Default for SolveSettings {
@@ -52,6 +58,8 @@ impl Default for SolveSettings {
             start_solver: "greedy".to_string(),
             block_windows: 6,
             coordination_passes: 4,
+            candidate_sites: 3,
+            root_bound: true,
         }
     }
 }

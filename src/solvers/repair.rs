@@ -11,7 +11,7 @@ use super::{Outcome, SolveSettings, Status};
 use crate::costs::Costs;
 use crate::instance::{le_tol, MigrationKind, SiteId, VmId};
 use crate::plan::Plan;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// The state of one window while VMs are placed into it (and, for local search, taken out).
@@ -29,8 +29,10 @@ pub(crate) struct WindowState<'c, 'a> {
     migrations_at: Vec<u32>,
     /// Seconds of migration on each directed link (`2·link` as written, `2·link+1` reversed).
     link_busy_s: Vec<f64>,
-    /// Anti-affinity labels present at each site; at most one VM per label and site.
-    labels: BTreeSet<(&'a str, SiteId)>,
+    /// VMs of each anti-affinity label at each site. At most one in a feasible window; counted
+    /// rather than flagged so that a window built from an infeasible placement (the initial
+    /// sites) still tracks it exactly while VMs leave.
+    labels: BTreeMap<(&'a str, SiteId), u32>,
 }
 
 impl<'c, 'a> WindowState<'c, 'a> {
@@ -45,7 +47,7 @@ impl<'c, 'a> WindowState<'c, 'a> {
             busy_cpu: vec![0.0; num_sites],
             migrations_at: vec![0; num_sites],
             link_busy_s: vec![0.0; 2 * costs.instance.links.len()],
-            labels: BTreeSet::new(),
+            labels: BTreeMap::new(),
         }
     }
 
@@ -69,7 +71,7 @@ impl<'c, 'a> WindowState<'c, 'a> {
             return false;
         }
         if let Some(label) = vm.anti_affinity.as_deref() {
-            if self.labels.contains(&(label, to)) {
+            if self.labels.get(&(label, to)).is_some_and(|&n| n > 0) {
                 return false;
             }
         }
@@ -119,10 +121,11 @@ impl<'c, 'a> WindowState<'c, 'a> {
         self.mem_used[to] += sign * vm.mem_gib;
         self.busy_cpu[to] += sign * vm.cpu * instance.util[[v, self.window]];
         if let Some(label) = vm.anti_affinity.as_deref() {
+            let count = self.labels.entry((label, to)).or_insert(0);
             if sign > 0.0 {
-                self.labels.insert((label, to));
+                *count += 1;
             } else {
-                self.labels.remove(&(label, to));
+                *count -= 1;
             }
         }
         if from != to {
@@ -142,6 +145,11 @@ impl<'c, 'a> WindowState<'c, 'a> {
                 }
             }
         }
+    }
+
+    /// CPU (cores) and memory (GiB) placed at site `s`.
+    pub(crate) fn load(&self, s: SiteId) -> (f64, f64) {
+        (self.cpu_used[s], self.mem_used[s])
     }
 
     /// The exact window-site cost of SPEC section 3 at site `s` with the VMs placed so far,
@@ -171,35 +179,6 @@ impl<'c, 'a> WindowState<'c, 'a> {
                 .migration_cost(v, from, to, self.window, e)
                 .total_eur()
         })
-    }
-
-    /// Facility power of site `s` with the VMs placed so far plus `extra` VM `v`, kW, counting
-    /// hosts fluidly (fractions of a host, no rounding up).
-    fn fluid_facility_kw(&self, s: SiteId, extra: Option<VmId>) -> f64 {
-        let instance = self.costs.instance;
-        let site = &instance.sites[s];
-        let (mut cpu, mut mem, mut busy) = (self.cpu_used[s], self.mem_used[s], self.busy_cpu[s]);
-        if let Some(v) = extra {
-            let vm = &instance.vms[v];
-            cpu += vm.cpu;
-            mem += vm.mem_gib;
-            busy += vm.cpu * instance.util[[v, self.window]];
-        }
-        let hosts = (cpu / (site.host_cpu * site.cpu_overcommit)).max(mem / site.host_mem_gib);
-        site.pue * (hosts * site.idle_w + (site.peak_w - site.idle_w) * busy / site.host_cpu)
-            / 1000.0
-    }
-
-    /// The marginal energy cost of adding VM `v` at site `s` this window, EUR: the growth of
-    /// the site's fluid facility power (its share of hosts and its busy power) beyond the
-    /// renewable power still unused there, at the site's grid price (carbon included).
-    pub(crate) fn fluid_marginal_cost_eur(&self, v: VmId, s: SiteId) -> f64 {
-        let instance = self.costs.instance;
-        let t = self.window;
-        let renewable_kw = instance.renewable_kw[[t, s]];
-        let grid_before = (self.fluid_facility_kw(s, None) - renewable_kw).max(0.0);
-        let grid_after = (self.fluid_facility_kw(s, Some(v)) - renewable_kw).max(0.0);
-        (grid_after - grid_before) * instance.params.window_hours * instance.grid_eur_per_kwh(t, s)
     }
 
     /// A rough marginal cost of VM `v` at `to` this window, EUR: its share of hosts and
@@ -308,17 +287,32 @@ pub(crate) struct Constructed {
     pub fell_back_to_repair: bool,
 }
 
+/// Where a window starts in [`construct`] before its VMs are placed one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WindowStart {
+    /// Empty: each VM is placed among those placed before it only (bin packing from scratch).
+    Empty,
+    /// Every VM where it was in the previous window; each in turn is taken out and put back
+    /// where `choose` says, so that every choice sees where all the others are.
+    Previous,
+}
+
 /// Builds a plan window by window: in each window the VMs come in `order(t)`, and `choose`
 /// picks a site for each among those that fit (it returns `None` when none does). When a
 /// window gets stuck, repair places that window instead, keeping every VM where it was if it
 /// can; when that fails too, the result is the repaired stay plan. So the result is feasible
 /// whenever [`repair`] of the stay plan is.
 ///
+/// With [`WindowStart::Previous`] the window may start infeasible (the initial sites may break
+/// a constraint): a VM is put back only where it fits among the others, placed or not yet, and
+/// every VM is put back once, so the finished window is feasible.
+///
 /// # Complexity
 /// O(T · (V log V + V · C)) for T windows, V VMs and `choose` costing C, plus, in a window that
 /// gets stuck, O(V · (log V + S · L)) for S sites and paths of L links.
 pub(crate) fn construct(
     costs: &Costs,
+    start: WindowStart,
     order: impl Fn(usize) -> Vec<VmId>,
     choose: impl Fn(&WindowState, VmId, SiteId) -> Option<SiteId>,
 ) -> Constructed {
@@ -328,9 +322,18 @@ pub(crate) fn construct(
     let mut fallback_order: Option<Vec<VmId>> = None;
     for t in 0..instance.num_windows() {
         let mut state = WindowState::new(costs, t);
+        if start == WindowStart::Previous {
+            for v in 0..instance.num_vms() {
+                let from = plan.previous_site(instance, v, t);
+                state.place(v, from, from);
+            }
+        }
         let mut stuck = false;
         for v in order(t) {
             let from = plan.previous_site(instance, v, t);
+            if start == WindowStart::Previous {
+                state.remove(v, from, from);
+            }
             let Some(to) = choose(&state, v, from) else {
                 stuck = true;
                 break;

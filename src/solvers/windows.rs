@@ -33,15 +33,67 @@ use crate::plan::Plan;
 use rayon::prelude::*;
 use std::time::Instant;
 
-/// Largest whole-horizon model (in flow columns, V·S²·T) whose LP relaxation is solved for a
-/// bound; beyond it the LP alone would take longer than the blocks.
-const LP_BOUND_MAX_COLUMNS: usize = 1_500_000;
+/// Largest whole-horizon model (in flow columns, V·S²·T) whose root node is solved for a
+/// bound; beyond it the root alone would take longer than the blocks.
+const ROOT_BOUND_MAX_COLUMNS: usize = 1_500_000;
 
 /// Each VM's site before window `first` under `plan`.
 fn sites_before(costs: &Costs, plan: &Plan, first: usize) -> Vec<SiteId> {
     (0..costs.instance.num_vms())
         .map(|v| plan.previous_site(costs.instance, v, first))
         .collect()
+}
+
+/// Where each VM may go in block `first..end`: the sites the current plan uses for it (so
+/// that the current plan stays feasible) and its `extra` cheapest other sites by marginal
+/// energy cost over the block. `None` (every site) when `extra` is 0 or covers all sites.
+fn candidates(
+    costs: &Costs,
+    plan: &Plan,
+    first: usize,
+    end: usize,
+    extra: usize,
+) -> Option<Vec<Vec<SiteId>>> {
+    let instance = costs.instance;
+    let num_sites = instance.num_sites();
+    if extra == 0 || extra + 1 >= num_sites {
+        return None;
+    }
+    Some(
+        (0..instance.num_vms())
+            .map(|v| {
+                let vm = &instance.vms[v];
+                let mut keep: Vec<SiteId> = (first.saturating_sub(1)
+                    ..(end + 1).min(instance.num_windows()))
+                    .map(|t| plan.site[[v, t]])
+                    .collect();
+                keep.push(plan.previous_site(instance, v, first));
+                let mut others: Vec<(f64, SiteId)> = (0..num_sites)
+                    .filter(|s| !keep.contains(s) && costs.is_allowed(v, *s))
+                    .map(|s| {
+                        let site = &instance.sites[s];
+                        let cost: f64 = (first..end)
+                            .map(|t| {
+                                let share = (vm.cpu / (site.host_cpu * site.cpu_overcommit))
+                                    .max(vm.mem_gib / site.host_mem_gib);
+                                let it_kw = (share * site.idle_w
+                                    + (site.peak_w - site.idle_w) * vm.cpu * instance.util[[v, t]]
+                                        / site.host_cpu)
+                                    / 1000.0;
+                                site.pue * it_kw * instance.grid_eur_per_kwh(t, s)
+                            })
+                            .sum();
+                        (cost, s)
+                    })
+                    .collect();
+                others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                keep.extend(others.iter().take(extra).map(|&(_, s)| s));
+                keep.sort_unstable();
+                keep.dedup();
+                keep
+            })
+            .collect(),
+    )
 }
 
 /// The best feasible start among greedy (if registered) and the repaired stay plan.
@@ -74,7 +126,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         .map(|f| (f, (f + block).min(windows)))
         .collect();
     let mut notes = vec![format!("{} blocks of up to {block} windows", blocks.len())];
-    let Some((mut plan, mut objective)) = start_plan(costs, settings, started) else {
+    let Some((plan, objective)) = start_plan(costs, settings, started) else {
         return Outcome {
             plan: None,
             status: Status::Unknown,
@@ -84,6 +136,59 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         };
     };
     notes.push(format!("start: {objective} EUR"));
+    // The whole horizon's root-node bound runs beside everything else: with two or more
+    // threads it costs no wall time; with one it gets half the time limit.
+    let num_sites = instance.num_sites();
+    let columns_estimate = instance.num_vms() * num_sites * num_sites * windows;
+    let root_limit = settings.time_left_s(started).map(|left| {
+        if rayon::current_num_threads() > 1 {
+            left
+        } else {
+            left / 2.0
+        }
+    });
+    let (root, (plan, objective, blocks_bound, block_notes)) = rayon::join(
+        || {
+            (settings.root_bound && columns_estimate <= ROOT_BOUND_MAX_COLUMNS)
+                .then(|| lp_bound(costs, &Horizon::whole(costs), settings, root_limit))
+                .flatten()
+        },
+        || coordinate(costs, settings, started, &blocks, plan, objective),
+    );
+    notes.extend(block_notes);
+    let bound_eur = match (blocks_bound, root) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    notes.push(format!(
+        "bounds: free-start blocks {blocks_bound:?}, whole root node {root:?}"
+    ));
+    let status = match bound_eur {
+        Some(b) if objective - b <= settings.gap * objective.abs() => Status::Optimal,
+        _ => Status::Feasible,
+    };
+    Outcome {
+        plan: Some(plan),
+        status,
+        bound_eur,
+        reasons: Vec::new(),
+        notes,
+    }
+}
+
+/// Block bounds, then red-black coordination passes; returns the plan, its objective, the
+/// sum of the blocks' free-start bounds and notes.
+fn coordinate(
+    costs: &Costs,
+    settings: &SolveSettings,
+    started: Instant,
+    blocks: &[(usize, usize)],
+    mut plan: Plan,
+    mut objective: f64,
+) -> (Plan, f64, Option<f64>, Vec<String>) {
+    let instance = costs.instance;
+    let windows = instance.num_windows();
+    let mut notes = Vec::new();
     let passes = settings.coordination_passes;
     // Rounds of solves still to run: the bound round and two colours per pass.
     let mut rounds_left = 1 + 2 * passes;
@@ -92,44 +197,24 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             .time_left_s(started)
             .map(|left| left / rounds_left.max(1) as f64)
     };
-
-    // Bound: every block with a free start, in parallel; beside them, where the whole
-    // horizon's LP relaxation is small enough to solve, its optimum. The larger one counts.
+    // Bound: every block with a free start, in parallel.
     let limit = round_limit(rounds_left);
-    let num_sites = instance.num_sites();
-    let columns_estimate = instance.num_vms() * num_sites * num_sites * windows;
-    let (bounds, lp): (Vec<Option<f64>>, Option<f64>) = rayon::join(
-        || {
-            blocks
-                .par_iter()
-                .map(|&(first, end)| {
-                    let horizon = Horizon {
-                        first,
-                        end,
-                        initial: sites_before(costs, &plan, first),
-                        free_start: first > 0,
-                        fixed_end: None,
-                    };
-                    solve_horizon(costs, &horizon, &plan, Some(&plan), settings, limit).bound_eur
-                })
-                .collect()
-        },
-        || {
-            (columns_estimate <= LP_BOUND_MAX_COLUMNS)
-                .then(|| lp_bound(costs, &Horizon::whole(costs), settings, limit))
-                .flatten()
-        },
-    );
+    let bounds: Vec<Option<f64>> = blocks
+        .par_iter()
+        .map(|&(first, end)| {
+            let horizon = Horizon {
+                first,
+                end,
+                initial: sites_before(costs, &plan, first),
+                free_start: first > 0,
+                fixed_end: None,
+                candidates: None,
+            };
+            solve_horizon(costs, &horizon, &plan, Some(&plan), settings, limit).bound_eur
+        })
+        .collect();
     rounds_left -= 1;
     let blocks_bound: Option<f64> = bounds.iter().copied().sum();
-    let bound_eur = match (blocks_bound, lp) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
-    notes.push(format!(
-        "bounds: free-start blocks {blocks_bound:?}, whole LP {lp:?}"
-    ));
-
     // Coordination: red-black passes over the blocks.
     for pass in 0..passes {
         let before = objective;
@@ -155,6 +240,13 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
                                 .map(|v| current.site[[v, end]])
                                 .collect()
                         }),
+                        candidates: candidates(
+                            costs,
+                            current,
+                            first,
+                            end,
+                            settings.candidate_sites,
+                        ),
                     };
                     solve_horizon(costs, &horizon, current, Some(current), settings, limit).plan
                 })
@@ -182,15 +274,5 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             break;
         }
     }
-    let status = match bound_eur {
-        Some(b) if objective - b <= settings.gap * objective.abs() => Status::Optimal,
-        _ => Status::Feasible,
-    };
-    Outcome {
-        plan: Some(plan),
-        status,
-        bound_eur,
-        reasons: Vec::new(),
-        notes,
-    }
+    (plan, objective, blocks_bound, notes)
 }
