@@ -8,11 +8,13 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, Criterion};
 use wattshift::costs::Costs;
 use wattshift::evaluate::evaluate;
+use wattshift::generate::{generate, GenerateOptions};
 use wattshift::instance::{MigrationKind, MigrationProfile, Params};
 use wattshift::io::read::read_instance;
 use wattshift::migration::{estimate, estimate_batch};
 use wattshift::plan::Plan;
-use wattshift::solvers::{exact, SolveSettings};
+use wattshift::solvers::exact::Horizon;
+use wattshift::solvers::{self, exact, SolveSettings};
 
 fn instance(name: &str) -> wattshift::instance::Instance {
     read_instance(&Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).expect("valid instance")
@@ -58,18 +60,75 @@ fn evaluator(c: &mut Criterion) {
     });
 }
 
-fn exact_solver(c: &mut Criterion) {
-    let mut group = c.benchmark_group("exact");
+/// A mid-sized generated instance: 4 sites, 40 VMs, 12 windows.
+fn mid_sized() -> wattshift::instance::Instance {
+    let options = GenerateOptions {
+        sites: 4,
+        vms: 40,
+        windows: 12,
+        seed: 1,
+        ..Default::default()
+    };
+    generate(&options).expect("generates").instance
+}
+
+fn model_building(c: &mut Criterion) {
+    let inst = mid_sized();
+    let costs = Costs::new(&inst);
+    let whole = Horizon::whole(&costs);
+    let (columns, rows) = exact::model_size(&costs, &whole);
+    let mut group = c.benchmark_group("milp_build");
+    group.sample_size(20);
+    group.bench_function(format!("s4_v40_t12_{columns}cols_{rows}rows"), |b| {
+        b.iter(|| exact::model_size(&costs, black_box(&whole)))
+    });
+    group.finish();
+    let generated = instance_for_eval();
+    let costs = Costs::new(&generated);
+    let plan = Plan::stay(&generated);
+    c.bench_function("evaluate/s8_v500_t24_stay", |b| {
+        b.iter(|| evaluate(&costs, black_box(&plan)))
+    });
+}
+
+fn instance_for_eval() -> wattshift::instance::Instance {
+    let options = GenerateOptions {
+        sites: 8,
+        vms: 500,
+        windows: 24,
+        seed: 1,
+        ..Default::default()
+    };
+    generate(&options).expect("generates").instance
+}
+
+fn solvers_on_mid_sized(c: &mut Criterion) {
+    let inst = mid_sized();
+    let costs = Costs::new(&inst);
+    let mut group = c.benchmark_group("solvers_s4_v40_t12");
     group.sample_size(10);
-    for name in ["instances/paper-testbed", "tests/data/tiny-kinds"] {
-        let inst = instance(name);
-        let costs = Costs::new(&inst);
+    for name in ["stay", "greedy", "pabfd", "local", "windows", "exact"] {
+        let Some(solver) = solvers::find(name) else {
+            continue;
+        };
+        let settings = SolveSettings {
+            iterations: 5_000,
+            time_limit_s: Some(30.0),
+            root_bound: false,
+            ..SolveSettings::default()
+        };
         group.bench_function(name, |b| {
-            b.iter(|| exact::solve(&costs, &SolveSettings::default(), Instant::now()))
+            b.iter(|| solver(&costs, &settings, Instant::now()))
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, copy_rounds, evaluator, exact_solver);
+criterion_group!(
+    benches,
+    copy_rounds,
+    evaluator,
+    model_building,
+    solvers_on_mid_sized
+);
 criterion_main!(benches);

@@ -772,6 +772,15 @@ fn disaggregate(
     plan
 }
 
+/// Builds the horizon's MILP with good_lp and reports its size, (columns, rows), without
+/// solving it: what the model costs to make, for benchmarks and logs.
+pub fn model_size(costs: &Costs, horizon: &Horizon) -> (usize, usize) {
+    let groups = group_vms(costs, horizon);
+    let reach = reachable_sites(costs, &groups, horizon);
+    let formulation = formulate(costs, &groups, &reach, horizon);
+    (formulation.vars.index.len(), formulation.constraints.len())
+}
+
 /// What solving a horizon gives.
 #[derive(Debug, Clone)]
 pub struct HorizonOutcome {
