@@ -47,7 +47,7 @@ pub fn solve(costs: &Costs, _settings: &SolveSettings, started: Instant) -> Outc
     };
     // What the VM adds to the site's window cost, the others being where they are.
     let marginal = |state: &WindowState, v: VmId, s: SiteId| {
-        state.site_cost_eur(s, Some(v)) - state.site_cost_eur(s, None)
+        state.site_cost_eur(s, &[v]) - state.site_cost_eur(s, &[])
     };
     let choose = |state: &WindowState, v: VmId, from: SiteId| -> Option<SiteId> {
         let stay_eur = state.fits(v, from, from).then(|| marginal(state, v, from));

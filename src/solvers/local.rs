@@ -390,10 +390,19 @@ impl Proposer {
             .collect();
         rng.shuffle(&mut candidates);
         // Where the VMs go: one common site, each its own random site, or each the site
-        // where it adds least to the first window's cost (as things stand before the move).
+        // where it adds least to the first window's cost, counting the VMs this move already
+        // sends there, among those with room (so that the move packs them).
         let destination = rng.below(3);
         let common_site = rng.below(costs.instance.num_sites());
         let state = &search.windows[first];
+        let mut sent: Vec<Vec<VmId>> = vec![Vec::new(); costs.instance.num_sites()];
+        let has_room = |s: SiteId, extra: &[VmId]| {
+            let (cpu, mem) = state.load(s);
+            let vms = &costs.instance.vms;
+            let cpu = cpu + extra.iter().map(|&w| vms[w].cpu).sum::<f64>();
+            let mem = mem + extra.iter().map(|&w| vms[w].mem_gib).sum::<f64>();
+            costs.active_hosts(s, cpu, mem) <= costs.instance.sites[s].hosts as f64
+        };
         let (mut freed_cpu, mut freed_mem) = (0.0, 0.0);
         for (taken, u) in candidates.into_iter().enumerate() {
             if taken == MAX_VMS_FREEING_A_HOST {
@@ -410,16 +419,25 @@ impl Proposer {
             }
             let to = match destination {
                 0 if others.contains(&common_site) => common_site,
-                2 => others
-                    .iter()
-                    .map(|&s| {
-                        (
-                            state.site_cost_eur(s, Some(u)) - state.site_cost_eur(s, None),
-                            s,
-                        )
-                    })
-                    .min_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)))
-                    .map_or(others[0], |(_, s)| s),
+                2 => {
+                    let mut cheapest: Option<(f64, SiteId)> = None;
+                    for &s in &others {
+                        let before = state.site_cost_eur(s, &sent[s]);
+                        sent[s].push(u);
+                        if has_room(s, &sent[s]) {
+                            let added = state.site_cost_eur(s, &sent[s]) - before;
+                            if cheapest.is_none_or(|(c, _)| added < c) {
+                                cheapest = Some((added, s));
+                            }
+                        }
+                        sent[s].pop();
+                    }
+                    let Some((_, s)) = cheapest else {
+                        continue;
+                    };
+                    sent[s].push(u);
+                    s
+                }
                 _ => others[rng.below(others.len())],
             };
             cells.extend(
@@ -576,7 +594,7 @@ impl<'c, 'a> Search<'c, 'a> {
         let sites: f64 = self
             .touched
             .iter()
-            .map(|&(t, s)| self.windows[t].site_cost_eur(s, None))
+            .map(|&(t, s)| self.windows[t].site_cost_eur(s, &[]))
             .sum();
         let migrations: f64 = self
             .slots

@@ -48,7 +48,7 @@ pub fn solve(costs: &Costs, _settings: &SolveSettings, started: Instant) -> Outc
         (0..num_sites)
             .filter(|&s| state.fits(v, from, s))
             .map(|s| {
-                let increase_eur = state.site_cost_eur(s, Some(v)) - state.site_cost_eur(s, None);
+                let increase_eur = state.site_cost_eur(s, &[v]) - state.site_cost_eur(s, &[]);
                 let eur = increase_eur + state.migration_cost_eur(v, from, s);
                 (eur, s != from, s)
             })

@@ -153,11 +153,11 @@ impl<'c, 'a> WindowState<'c, 'a> {
     }
 
     /// The exact window-site cost of SPEC section 3 at site `s` with the VMs placed so far,
-    /// plus `extra` VM `v` when given, EUR.
-    pub(crate) fn site_cost_eur(&self, s: SiteId, extra: Option<VmId>) -> f64 {
+    /// plus the `extra` VMs, EUR.
+    pub(crate) fn site_cost_eur(&self, s: SiteId, extra: &[VmId]) -> f64 {
         let costs = self.costs;
         let (mut cpu, mut mem, mut busy) = (self.cpu_used[s], self.mem_used[s], self.busy_cpu[s]);
-        if let Some(v) = extra {
+        for &v in extra {
             let vm = &costs.instance.vms[v];
             cpu += vm.cpu;
             mem += vm.mem_gib;

@@ -181,7 +181,7 @@ fn heuristic_plans_are_the_same_with_one_thread_and_with_two() {
 }
 
 #[test]
-fn local_search_results_depend_on_the_seed_only() {
+fn local_search_gives_the_same_plan_for_the_same_seed() {
     let instance = shipped("instances/eu-day");
     let costs = Costs::new(&instance);
     let plan_with = |seed: u64| {
