@@ -2,8 +2,8 @@
 //! block is a small MILP, and the blocks are solved side by side with rayon.
 //!
 //! # Method
-//! 1. **Start.** The best feasible plan among `greedy` (when registered) and the repaired stay
-//!    plan.
+//! 1. **Start.** The best feasible plan among `local` (simulated annealing from `greedy`) and
+//!    the repaired stay plan.
 //! 2. **Bound.** Every block is solved with a free start: its first window's placement pays
 //!    only the cheapest migration that could bring each VM there and obeys no migration limit.
 //!    Any full plan, cut into blocks, costs at least each block's optimum of that relaxation, so
@@ -96,11 +96,12 @@ fn candidates(
     )
 }
 
-/// The best feasible start among greedy (if registered) and the repaired stay plan.
+/// The best feasible start among local search (if registered) and the repaired stay plan.
 fn start_plan(costs: &Costs, settings: &SolveSettings, started: Instant) -> Option<(Plan, f64)> {
     let mut candidates: Vec<Plan> = Vec::new();
-    if let Some(greedy) = super::find("greedy") {
-        if let Some(plan) = greedy(costs, settings, started).plan {
+    // Local search from greedy is cheap next to the MILPs and a much better start.
+    if let Some(local) = super::find("local") {
+        if let Some(plan) = local(costs, settings, started).plan {
             candidates.push(plan);
         }
     }
@@ -131,7 +132,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             plan: None,
             status: Status::Unknown,
             bound_eur: None,
-            reasons: vec!["no feasible start: neither greedy nor repair found a plan".into()],
+            reasons: vec!["no feasible start: neither local search nor repair found a plan".into()],
             notes,
         };
     };
