@@ -496,23 +496,19 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
         .map(|s| (s.host_cpu * s.cpu_overcommit, s.host_mem_gib))
         .collect();
     let need = |s: usize, cpu: f64, mem: f64| (cpu / capacity[s].0).max(mem / capacity[s].1);
+    // Hosts site s needs for the VMs that start there.
+    let initial_need = |vms: &[Vm], s: usize| {
+        let here = vms.iter().filter(|v| v.initial_site == s);
+        let (cpu, mem) = here.fold((0.0, 0.0), |(c, m), v| (c + v.cpu, m + v.mem_gib));
+        need(s, cpu, mem)
+    };
     let total_need: f64 = {
         let cpu: f64 = vms.iter().map(|v| v.cpu).sum();
         let mem: f64 = vms.iter().map(|v| v.mem_gib).sum();
         (cpu / HOST_CPU).max(mem / HOST_MEM_GIB)
     };
     for s in 0..n {
-        let cpu: f64 = vms
-            .iter()
-            .filter(|v| v.initial_site == s)
-            .map(|v| v.cpu)
-            .sum();
-        let mem: f64 = vms
-            .iter()
-            .filter(|v| v.initial_site == s)
-            .map(|v| v.mem_gib)
-            .sum();
-        let own = (need(s, cpu, mem) * 1.25).ceil();
+        let own = (initial_need(&vms, s) * 1.25).ceil();
         let share = (total_need * o.headroom / n as f64).ceil();
         sites[s].hosts = own.max(share).max(1.0) as u32;
     }
@@ -580,17 +576,7 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
         }
     }
     for s in 0..n {
-        let cpu: f64 = vms
-            .iter()
-            .filter(|v| v.initial_site == s)
-            .map(|v| v.cpu)
-            .sum();
-        let mem: f64 = vms
-            .iter()
-            .filter(|v| v.initial_site == s)
-            .map(|v| v.mem_gib)
-            .sum();
-        sites[s].hosts = sites[s].hosts.max(need(s, cpu, mem).ceil() as u32);
+        sites[s].hosts = sites[s].hosts.max(initial_need(&vms, s).ceil() as u32);
     }
 
     // Windows: real prices (US converted to EUR), carbon where the year has it, renewables.
