@@ -4,7 +4,7 @@
 
 use crate::costs::Costs;
 use crate::error::InputError;
-use crate::evaluate::{evaluate, NamedViolation};
+use crate::evaluate::evaluate;
 use crate::instance::{Instance, MigrationKind, MigrationProfile, Params};
 use crate::io::read::{read_instance, read_placement};
 use crate::io::write::write_dir_atomically;
@@ -166,14 +166,8 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
                 config.name
             );
             let costs = Costs::new(&instance);
-            for v in &evaluation.violations {
-                eprintln!(
-                    "  {}",
-                    NamedViolation {
-                        violation: v,
-                        costs: &costs
-                    }
-                );
+            for line in evaluation.named_violations(&costs) {
+                eprintln!("  {line}");
             }
             return EXIT_NO_PLAN;
         }
@@ -285,17 +279,7 @@ pub fn evaluate_placement(dir: &Path, placement: &Path, json: bool) -> i32 {
     };
     let costs = Costs::new(&instance);
     let evaluation = evaluate(&costs, &plan);
-    let violations: Vec<String> = evaluation
-        .violations
-        .iter()
-        .map(|v| {
-            NamedViolation {
-                violation: v,
-                costs: &costs,
-            }
-            .to_string()
-        })
-        .collect();
+    let violations: Vec<String> = evaluation.named_violations(&costs);
     if json {
         #[derive(Serialize)]
         struct EvaluationJson<'a> {

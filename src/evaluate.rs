@@ -208,6 +208,14 @@ impl Evaluation {
     pub fn is_feasible(&self) -> bool {
         self.violations.is_empty()
     }
+
+    /// Every violation as a sentence with the instance's names.
+    pub fn named_violations(&self, costs: &Costs) -> Vec<String> {
+        self.violations
+            .iter()
+            .map(|violation| NamedViolation { violation, costs }.to_string())
+            .collect()
+    }
 }
 
 /// Costs `plan` and checks every constraint of SPEC section 3.

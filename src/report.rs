@@ -1,7 +1,7 @@
 //! The summary of a plan (summary.json) and the plan run that produces all outputs.
 
 use crate::costs::Costs;
-use crate::evaluate::{evaluate, Evaluation, NamedViolation};
+use crate::evaluate::{evaluate, Evaluation};
 use crate::io::write;
 use crate::plan::Plan;
 use crate::schedule::{schedule, Slot};
@@ -55,17 +55,7 @@ pub fn build_plan_report(
 ) -> PlanReport {
     let instance = costs.instance;
     let baseline = evaluate(costs, &Plan::stay(instance));
-    let baseline_violations: Vec<String> = baseline
-        .violations
-        .iter()
-        .map(|v| {
-            NamedViolation {
-                violation: v,
-                costs,
-            }
-            .to_string()
-        })
-        .collect();
+    let baseline_violations: Vec<String> = baseline.named_violations(costs);
     let baseline_eur = baseline.is_feasible().then_some(baseline.objective_eur);
     let mut summary = Summary {
         objective_eur: None,

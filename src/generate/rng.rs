@@ -102,8 +102,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_stream_is_fixed_forever() {
-        // Generated instances depend on these exact numbers.
+    fn the_stream_is_reproducible_and_in_range() {
+        // Generated instances depend on the stream; the shipped instances' byte-for-byte
+        // regeneration test pins it.
         let mut rng = Rng::new(42);
         let first: Vec<u64> = (0..3).map(|_| rng.next_u64()).collect();
         let mut again = Rng::new(42);

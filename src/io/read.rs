@@ -183,18 +183,7 @@ pub fn read_placement(path: &Path, instance: &Instance) -> Result<Plan, InputErr
 
 /// Reads sites.csv: at least one site, ids unique.
 fn read_sites(file: &CsvFile) -> Result<Vec<Site>, InputError> {
-    let table = file.table(&Schema {
-        required: &[
-            "site",
-            "hosts",
-            "host_cpu",
-            "host_mem_gib",
-            "idle_w",
-            "peak_w",
-            "pue",
-        ],
-        optional: &["cpu_overcommit", "max_migrations", "zone"],
-    })?;
+    let table = file.table(&SITES_SCHEMA)?;
     let mut sites: Vec<Site> = Vec::new();
     let mut seen = UniqueIds::new("site");
     for row in table.rows() {
@@ -231,25 +220,7 @@ fn read_sites(file: &CsvFile) -> Result<Vec<Site>, InputError> {
 
 /// Reads vms.csv (zero rows is an empty fleet), resolving site ids against sites.csv.
 fn read_vms(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Vm>, InputError> {
-    let table = file.table(&Schema {
-        required: &["vm", "site", "cpu", "mem_gib"],
-        optional: &[
-            "util",
-            "disk_gib",
-            "mem_used_gib",
-            "wss_gib",
-            "dirty_mib_s",
-            "disk_write_mib_s",
-            "migration",
-            "boot_s",
-            "allowed_sites",
-            "anchor_site",
-            "max_latency_ms",
-            "anti_affinity",
-            "penalty_eur_per_s",
-            "downtime_eur_per_s",
-        ],
-    })?;
+    let table = file.table(&VMS_SCHEMA)?;
     let mut vms = Vec::new();
     let mut seen = UniqueIds::new("vm");
     for row in table.rows() {
@@ -325,10 +296,7 @@ fn read_vms(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Vm>, InputError> {
 
 /// Reads links.csv: distinct known sites, at most one row per unordered pair.
 fn read_links(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Link>, InputError> {
-    let table = file.table(&Schema {
-        required: &["from", "to", "bandwidth_gbps"],
-        optional: &["latency_ms", "eur_per_gb"],
-    })?;
+    let table = file.table(&LINKS_SCHEMA)?;
     let mut links = Vec::new();
     // A row is a full-duplex link, so a pair is keyed with its smaller site index first.
     let mut pairs: HashMap<(SiteId, SiteId), u64> = HashMap::new();
@@ -391,10 +359,7 @@ struct WindowRow {
 /// Reads windows.csv into `[window, site]` tables: windows 0..T-1 without gaps, every
 /// (window, site) pair exactly once.
 fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows, InputError> {
-    let table = file.table(&Schema {
-        required: &["window", "site", "price_eur_mwh"],
-        optional: &["renewable_kw", "carbon_g_kwh", "start"],
-    })?;
+    let table = file.table(&WINDOWS_SCHEMA)?;
     let mut rows = Vec::new();
     let mut line_of_pair: HashMap<(usize, SiteId), u64> = HashMap::new();
     // The first line of each window number, in window order, for the gap and pair checks.
@@ -908,10 +873,64 @@ fn record_line(bytes: &[u8], position: &csv::Position) -> u64 {
 }
 
 /// The columns a file may have; any other column must start with `x_`.
-struct Schema {
+pub(crate) struct Schema {
     required: &'static [&'static str],
     optional: &'static [&'static str],
 }
+
+impl Schema {
+    /// Every column, required ones first, in the order files are written.
+    pub(crate) fn columns(&self) -> impl Iterator<Item = &'static str> {
+        self.required.iter().chain(self.optional).copied()
+    }
+}
+
+/// The columns of sites.csv, as read and as written.
+pub(crate) const SITES_SCHEMA: Schema = Schema {
+    required: &[
+        "site",
+        "hosts",
+        "host_cpu",
+        "host_mem_gib",
+        "idle_w",
+        "peak_w",
+        "pue",
+    ],
+    optional: &["cpu_overcommit", "max_migrations", "zone"],
+};
+
+/// The columns of vms.csv, as read and as written.
+pub(crate) const VMS_SCHEMA: Schema = Schema {
+    required: &["vm", "site", "cpu", "mem_gib"],
+    optional: &[
+        "util",
+        "disk_gib",
+        "mem_used_gib",
+        "wss_gib",
+        "dirty_mib_s",
+        "disk_write_mib_s",
+        "migration",
+        "boot_s",
+        "allowed_sites",
+        "anchor_site",
+        "max_latency_ms",
+        "anti_affinity",
+        "penalty_eur_per_s",
+        "downtime_eur_per_s",
+    ],
+};
+
+/// The columns of links.csv, as read and as written.
+pub(crate) const LINKS_SCHEMA: Schema = Schema {
+    required: &["from", "to", "bandwidth_gbps"],
+    optional: &["latency_ms", "eur_per_gb"],
+};
+
+/// The columns of windows.csv, as read and as written.
+pub(crate) const WINDOWS_SCHEMA: Schema = Schema {
+    required: &["window", "site", "price_eur_mwh"],
+    optional: &["renewable_kw", "carbon_g_kwh", "start"],
+};
 
 /// A CSV file whose header has been checked against its schema.
 struct Table<'a> {

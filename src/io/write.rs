@@ -5,6 +5,7 @@
 
 use crate::evaluate::Evaluation;
 use crate::instance::Instance;
+use crate::io::read::{LINKS_SCHEMA, SITES_SCHEMA, VMS_SCHEMA, WINDOWS_SCHEMA};
 use crate::plan::Plan;
 use crate::report::Summary;
 use crate::schedule::Slot;
@@ -238,18 +239,7 @@ pub fn write_dir_atomically(out: &Path, files: &[(&str, Vec<u8>)]) -> std::io::R
 pub fn instance_files(instance: &Instance) -> Vec<(&'static str, Vec<u8>)> {
     let f = |x: f64| x.to_string();
     let mut sites = Table::new(header(
-        &[
-            "site",
-            "hosts",
-            "host_cpu",
-            "host_mem_gib",
-            "idle_w",
-            "peak_w",
-            "pue",
-            "cpu_overcommit",
-            "max_migrations",
-            "zone",
-        ],
+        &SITES_SCHEMA.columns().collect::<Vec<_>>(),
         site_annotations(instance),
     ));
     for s in &instance.sites {
@@ -271,26 +261,7 @@ pub fn instance_files(instance: &Instance) -> Vec<(&'static str, Vec<u8>)> {
     }
     let site_id = |s: usize| instance.sites[s].id.clone();
     let mut vms = Table::new(header(
-        &[
-            "vm",
-            "site",
-            "cpu",
-            "mem_gib",
-            "util",
-            "disk_gib",
-            "mem_used_gib",
-            "wss_gib",
-            "dirty_mib_s",
-            "disk_write_mib_s",
-            "migration",
-            "boot_s",
-            "allowed_sites",
-            "anchor_site",
-            "max_latency_ms",
-            "anti_affinity",
-            "penalty_eur_per_s",
-            "downtime_eur_per_s",
-        ],
+        &VMS_SCHEMA.columns().collect::<Vec<_>>(),
         vm_annotations(instance),
     ));
     for v in &instance.vms {
@@ -324,8 +295,7 @@ pub fn instance_files(instance: &Instance) -> Vec<(&'static str, Vec<u8>)> {
             &v.annotations,
         ));
     }
-    let mut links =
-        Table::new(["from", "to", "bandwidth_gbps", "latency_ms", "eur_per_gb"].map(String::from));
+    let mut links = Table::new(LINKS_SCHEMA.columns().map(String::from));
     for l in &instance.links {
         links.row(vec![
             site_id(l.from),
@@ -335,17 +305,7 @@ pub fn instance_files(instance: &Instance) -> Vec<(&'static str, Vec<u8>)> {
             f(l.eur_per_gb),
         ]);
     }
-    let mut windows = Table::new(
-        [
-            "window",
-            "site",
-            "price_eur_mwh",
-            "renewable_kw",
-            "carbon_g_kwh",
-            "start",
-        ]
-        .map(String::from),
-    );
+    let mut windows = Table::new(WINDOWS_SCHEMA.columns().map(String::from));
     for t in 0..instance.num_windows() {
         for s in 0..instance.num_sites() {
             windows.row(vec![

@@ -703,7 +703,6 @@ fn starting_columns(
 /// Turns group flows back into a per-VM plan: in each window, the members at a site move in
 /// VM order along that site's outgoing flows. Windows outside the horizon keep `base`'s sites.
 fn disaggregate(
-    costs: &Costs,
     groups: &[Group],
     horizon: &Horizon,
     base: &Plan,
@@ -768,7 +767,6 @@ fn disaggregate(
         }
         at = next;
     }
-    let _ = costs;
     plan
 }
 
@@ -969,7 +967,7 @@ fn solve_model(
         _ => {}
     }
     let columns = solved.get_solution().columns().to_vec();
-    let plan = disaggregate(costs, &groups, horizon, base, &flows, &column_of, &columns);
+    let plan = disaggregate(&groups, horizon, base, &flows, &column_of, &columns);
     let status = if model_status == HighsModelStatus::Optimal {
         Status::Optimal
     } else {

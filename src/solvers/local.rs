@@ -101,17 +101,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
                     plan: None,
                     status: Status::Unknown,
                     bound_eur: None,
-                    reasons: start_evaluation
-                        .violations
-                        .iter()
-                        .map(|v| {
-                            crate::evaluate::NamedViolation {
-                                violation: v,
-                                costs,
-                            }
-                            .to_string()
-                        })
-                        .collect(),
+                    reasons: start_evaluation.named_violations(costs),
                     notes,
                 }
             }

@@ -146,17 +146,7 @@ pub fn find(name: &str) -> Option<SolverFn> {
 pub fn stay(costs: &Costs, _settings: &SolveSettings, _started: Instant) -> Outcome {
     let plan = Plan::stay(costs.instance);
     let evaluation = crate::evaluate::evaluate(costs, &plan);
-    let reasons: Vec<String> = evaluation
-        .violations
-        .iter()
-        .map(|v| {
-            crate::evaluate::NamedViolation {
-                violation: v,
-                costs,
-            }
-            .to_string()
-        })
-        .collect();
+    let reasons: Vec<String> = evaluation.named_violations(costs);
     if reasons.is_empty() {
         Outcome {
             plan: Some(plan),
