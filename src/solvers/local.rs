@@ -14,6 +14,9 @@ use std::time::Instant;
 const FINAL_TEMPERATURE_SHARE: f64 = 1e-4;
 /// The first temperature is this quantile of the uphill steps met in the warm-up.
 const FIRST_TEMPERATURE_QUANTILE: f64 = 0.1;
+/// Restart r starts at the first temperature × 0.1^(r mod 4).
+const TEMPERATURE_RUNGS: usize = 4;
+const TEMPERATURE_RUNG_RATIO: f64 = 0.1;
 /// Most proposals spent measuring uphill steps to set the first temperature.
 const MAX_WARMUP_PROPOSALS: usize = 500;
 /// Relative frequencies of moves, swaps and host-freeing moves.
@@ -207,7 +210,10 @@ fn anneal(
     };
     let steps = settings.iterations.saturating_sub(warmup).max(1);
     let cooling = FINAL_TEMPERATURE_SHARE.powf(1.0 / steps as f64);
-    let mut temperature = first_temperature;
+    // Restarts climb down a ladder of first temperatures: a hot search suits a poor start,
+    // a nearly cold one a start that is already good (a hot one would only wander off it).
+    let rung = (restart % TEMPERATURE_RUNGS) as i32;
+    let mut temperature = first_temperature * TEMPERATURE_RUNG_RATIO.powi(rung);
     for step in 0..steps {
         if step % CLOCK_EVERY == 0 && out_of_time() {
             break;

@@ -7,6 +7,7 @@ pub mod exact;
 pub mod greedy;
 pub mod local;
 pub mod pabfd;
+pub mod paths;
 pub mod repair;
 pub mod windows;
 
@@ -29,9 +30,9 @@ pub struct SolveSettings {
     pub seed: u64,
     /// Local search: independent restarts, run in parallel (default 4).
     pub restarts: usize,
-    /// Local search: moves tried per restart (default 20 000).
+    /// Local search: moves tried per restart (default 200 000).
     pub iterations: usize,
-    /// Local search: the solver whose plan it starts from (default "greedy").
+    /// Local search: the solver whose plan it starts from (default "paths").
     pub start_solver: String,
     /// Windowed solver: windows per block (default 6).
     pub block_windows: usize,
@@ -54,8 +55,8 @@ impl Default for SolveSettings {
             verbose: false,
             seed: 1,
             restarts: 4,
-            iterations: 20_000,
-            start_solver: "greedy".to_string(),
+            iterations: 200_000,
+            start_solver: "paths".to_string(),
             block_windows: 6,
             coordination_passes: 4,
             candidate_sites: 3,
@@ -131,6 +132,11 @@ pub const SOLVERS: &[(&str, SolverFn, &str)] = &[
     ),
     ("greedy", greedy::solve, "per window, biggest VMs first, each to its cheapest site"),
     ("pabfd", pabfd::solve, "power-aware best fit decreasing, per window, priced"),
+    (
+        "paths",
+        paths::solve,
+        "each VM in turn re-routed on its cheapest path over the windows, at fluid then exact prices",
+    ),
     ("local", local::solve, "simulated annealing from start_solver's plan, restarts in parallel"),
 ];
 

@@ -147,6 +147,11 @@ impl<'c, 'a> WindowState<'c, 'a> {
         }
     }
 
+    /// The window this state holds.
+    pub(crate) fn window(&self) -> usize {
+        self.window
+    }
+
     /// CPU (cores) and memory (GiB) placed at site `s`.
     pub(crate) fn load(&self, s: SiteId) -> (f64, f64) {
         (self.cpu_used[s], self.mem_used[s])
@@ -155,6 +160,17 @@ impl<'c, 'a> WindowState<'c, 'a> {
     /// The exact window-site cost of SPEC section 3 at site `s` with the VMs placed so far,
     /// plus the `extra` VMs, EUR.
     pub(crate) fn site_cost_eur(&self, s: SiteId, extra: &[VmId]) -> f64 {
+        self.site_cost_with(s, extra, false)
+    }
+
+    /// [`Self::site_cost_eur`] with the fluid host count (the load in hosts, not rounded up):
+    /// what a VM adds to it is its share of hosts, a price that does not depend on whether it
+    /// happens to need a new host.
+    pub(crate) fn fluid_site_cost_eur(&self, s: SiteId, extra: &[VmId]) -> f64 {
+        self.site_cost_with(s, extra, true)
+    }
+
+    fn site_cost_with(&self, s: SiteId, extra: &[VmId], fluid: bool) -> f64 {
         let costs = self.costs;
         let (mut cpu, mut mem, mut busy) = (self.cpu_used[s], self.mem_used[s], self.busy_cpu[s]);
         for &v in extra {
@@ -163,7 +179,12 @@ impl<'c, 'a> WindowState<'c, 'a> {
             mem += vm.mem_gib;
             busy += vm.cpu * costs.instance.util[[v, self.window]];
         }
-        let hosts = costs.active_hosts(s, cpu, mem);
+        let hosts = if fluid {
+            let site = &costs.instance.sites[s];
+            (cpu / (site.host_cpu * site.cpu_overcommit)).max(mem / site.host_mem_gib)
+        } else {
+            costs.active_hosts(s, cpu, mem)
+        };
         costs.site_power(self.window, s, hosts, busy).cost_eur()
     }
 

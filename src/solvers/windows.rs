@@ -191,8 +191,8 @@ fn coordinate(
     let windows = instance.num_windows();
     let mut notes = Vec::new();
     let passes = settings.coordination_passes;
-    // Rounds of solves still to run: the bound round and two colours per pass.
-    let mut rounds_left = 1 + 2 * passes;
+    // Rounds of solves still to run: the bound round and one per pass.
+    let mut rounds_left = 1 + passes;
     let round_limit = |rounds_left: usize| {
         settings
             .time_left_s(started)
@@ -216,45 +216,42 @@ fn coordinate(
         .collect();
     rounds_left -= 1;
     let blocks_bound: Option<f64> = bounds.iter().copied().sum();
-    // Coordination: red-black passes over the blocks.
+    // Coordination: every block re-solved in parallel with its neighbours' boundary
+    // placements fixed, then the best of three merges kept.
     for pass in 0..passes {
         let before = objective;
-        for colour in 0..2 {
-            let limit = round_limit(rounds_left);
-            rounds_left = rounds_left.saturating_sub(1);
-            if limit.is_some_and(|l| l <= 0.0) {
-                break;
-            }
-            let chosen: Vec<(usize, usize)> =
-                blocks.iter().copied().skip(colour).step_by(2).collect();
-            let current = &plan;
-            let solved: Vec<Option<Plan>> = chosen
-                .par_iter()
-                .map(|&(first, end)| {
-                    let horizon = Horizon {
-                        first,
-                        end,
-                        initial: sites_before(costs, current, first),
-                        free_start: false,
-                        fixed_end: (end < windows).then(|| {
-                            (0..instance.num_vms())
-                                .map(|v| current.site[[v, end]])
-                                .collect()
-                        }),
-                        candidates: candidates(
-                            costs,
-                            current,
-                            first,
-                            end,
-                            settings.candidate_sites,
-                        ),
-                    };
-                    solve_horizon(costs, &horizon, current, Some(current), settings, limit).plan
-                })
-                .collect();
+        let limit = round_limit(rounds_left);
+        rounds_left = rounds_left.saturating_sub(1);
+        if limit.is_some_and(|l| l <= 0.0) {
+            break;
+        }
+        let current = &plan;
+        let solved: Vec<Option<Plan>> = blocks
+            .par_iter()
+            .map(|&(first, end)| {
+                let horizon = Horizon {
+                    first,
+                    end,
+                    initial: sites_before(costs, current, first),
+                    free_start: false,
+                    fixed_end: (end < windows).then(|| {
+                        (0..instance.num_vms())
+                            .map(|v| current.site[[v, end]])
+                            .collect()
+                    }),
+                    candidates: candidates(costs, current, first, end, settings.candidate_sites),
+                };
+                solve_horizon(costs, &horizon, current, Some(current), settings, limit).plan
+            })
+            .collect();
+        // Blocks of one colour (every other block) share no window and no cost, so their
+        // merge costs exactly what the blocks found; all blocks together usually do better
+        // still, but adjacent blocks each assumed the other's boundary, so that merge is
+        // checked like the others.
+        let merge = |keep: &dyn Fn(usize) -> bool| {
             let mut merged = plan.clone();
-            for (&(first, end), block_plan) in chosen.iter().zip(&solved) {
-                if let Some(block_plan) = block_plan {
+            for (i, (&(first, end), block_plan)) in blocks.iter().zip(&solved).enumerate() {
+                if let (true, Some(block_plan)) = (keep(i), block_plan) {
                     for v in 0..instance.num_vms() {
                         for t in first..end {
                             merged.site[[v, t]] = block_plan.site[[v, t]];
@@ -262,10 +259,17 @@ fn coordinate(
                     }
                 }
             }
+            merged
+        };
+        let merges = [
+            merge(&|_| true),
+            merge(&|i| i % 2 == 0),
+            merge(&|i| i % 2 == 1),
+        ];
+        for merged in merges {
             let e = evaluate(costs, &merged);
-            // Each block can only improve on its own part; a worse or broken merge would be
-            // HiGHS's tolerances, and the plan in hand is kept.
-            if e.is_feasible() && e.objective_eur <= objective {
+            // A worse or broken merge is kept out; so are HiGHS's tolerances.
+            if e.is_feasible() && e.objective_eur < objective {
                 plan = merged;
                 objective = e.objective_eur;
             }

@@ -1,4 +1,4 @@
-//! The heuristics (greedy, pabfd, local) on every shipped small instance and a generated one:
+//! The heuristics (greedy, pabfd, paths, local) on every shipped small instance and a generated one:
 //! their plans pass the evaluator, local never worsens its start, no heuristic beats brute
 //! force, and the plans do not depend on the number of threads.
 
@@ -16,7 +16,7 @@ use wattshift::solvers::{find, Outcome, SolveSettings, Status};
 
 use crate::oracle::{enumerate_all, tiny, TINY};
 
-const HEURISTICS: [&str; 3] = ["greedy", "pabfd", "local"];
+const HEURISTICS: [&str; 4] = ["greedy", "pabfd", "paths", "local"];
 
 const SHIPPED: [&str; 4] = [
     "instances/paper-testbed",
@@ -101,10 +101,27 @@ fn heuristic_plans_pass_the_evaluator_and_local_never_worsens_its_start() {
         );
         let greedy = feasible_objective(&name, &costs, "greedy", &settings());
         let pabfd = feasible_objective(&name, &costs, "pabfd", &settings());
+        let paths = feasible_objective(&name, &costs, "paths", &settings());
+        // Paths starts from the repaired stay plan and only takes cheaper paths.
+        let repaired = evaluate(&costs, &repair(&costs, &Plan::stay(&instance)).unwrap());
+        assert!(
+            paths <= repaired.objective_eur,
+            "{name}: paths {paths} > its start, the repaired stay plan {}",
+            repaired.objective_eur
+        );
         let local = feasible_objective(&name, &costs, "local", &settings());
         assert!(
-            local <= greedy,
-            "{name}: local {local} > its start greedy {greedy}"
+            local <= paths,
+            "{name}: local {local} > its default start paths {paths}"
+        );
+        let from_greedy = SolveSettings {
+            start_solver: "greedy".to_string(),
+            ..settings()
+        };
+        let local_from_greedy = feasible_objective(&name, &costs, "local", &from_greedy);
+        assert!(
+            local_from_greedy <= greedy,
+            "{name}: local {local_from_greedy} > its start greedy {greedy}"
         );
         let from_pabfd = SolveSettings {
             start_solver: "pabfd".to_string(),
@@ -233,4 +250,52 @@ fn heuristics_that_find_no_plan_say_what_breaks_the_stay_plan() {
             outcome.reasons
         );
     }
+}
+
+/// One VM at the dear site `a`: moving to `b` saves less than the migration costs in any one
+/// window but more over the horizon. Greedy, which weighs one window at a time, stays; paths,
+/// which prices the whole path, moves at once and stays at `b`.
+#[test]
+fn paths_takes_a_move_that_pays_only_over_several_windows() {
+    use crate::common::InstanceFiles;
+    let windows: String = (0..4)
+        .map(|t| format!("{t},a,200,0,0\n{t},b,100,0,0\n"))
+        .collect();
+    let files = InstanceFiles::valid()
+        .with(
+            "sites.csv",
+            "site,hosts,host_cpu,host_mem_gib,idle_w,peak_w,pue\na,2,4,16,100,200,1\nb,2,4,16,100,200,1\n",
+        )
+        .with("vms.csv", "vm,site,cpu,mem_gib,util\nv1,a,4,16,0\n")
+        .with(
+            "links.csv",
+            "from,to,bandwidth_gbps,latency_ms,eur_per_gb\na,b,10,1,0.0014\n",
+        )
+        .with(
+            "windows.csv",
+            format!("window,site,price_eur_mwh,renewable_kw,carbon_g_kwh\n{windows}"),
+        )
+        .without("usage.csv")
+        .without("params.toml");
+    let instance = files.read().expect("valid instance");
+    let costs = Costs::new(&instance);
+    // The premise: 0.01 EUR saved per window, a migration dearer than that, four windows.
+    let estimate = costs.migration(0, 0, 1).expect("a migration to b");
+    let move_eur = costs.migration_cost(0, 0, 1, 0, estimate).total_eur();
+    assert!(
+        move_eur > 0.01 && move_eur < 0.04,
+        "premise: migration costs {move_eur} EUR"
+    );
+    let greedy = run(&costs, "greedy", &settings()).plan.unwrap();
+    assert!(
+        greedy.site.iter().all(|&s| s == 0),
+        "greedy moved: {greedy:?}"
+    );
+    let paths = run(&costs, "paths", &settings()).plan.unwrap();
+    assert!(
+        paths.site.iter().all(|&s| s == 1),
+        "paths stayed: {paths:?}"
+    );
+    let saved = evaluate(&costs, &greedy).objective_eur - evaluate(&costs, &paths).objective_eur;
+    assert!((saved - (0.04 - move_eur)).abs() < 1e-9, "saved {saved}");
 }

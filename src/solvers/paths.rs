@@ -1,0 +1,486 @@
+//! Paths: each VM in turn is taken out of the plan and put back on its cheapest path through
+//! the windows, given where all the others are. A path is a VM's site in every window; its
+//! cost is what it adds to the window-site costs plus its migrations, and the cheapest one is
+//! a shortest path over (window, site) found by dynamic programming, so a single re-routing
+//! can move a VM once and keep it there, move it and bring it back later, or leave it.
+//!
+//! Two prices are used for what a VM adds to a site:
+//! - **fluid**: the site's cost with the fluid host count (load in hosts, not rounded up), so a
+//!   VM pays its share of hosts wherever it goes, as in the MILP's LP relaxation. Rounds at
+//!   this price move the fleet towards the sites that are cheap per core and per GiB over the
+//!   horizon, which single moves priced exactly do not see (each would open a host);
+//! - **exact**: SPEC section 3's cost with whole hosts, renewables and carbon, so that a round
+//!   never makes the plan worse.
+//!
+//! Rounds at each price repeat until no VM changes its path; each re-routing lowers the total
+//! cost at its price (fluid or exact), so rounds end. The plan stays feasible throughout: a
+//! path only uses steps that fit among the other VMs (capacity, allowed sites and latency,
+//! anti-affinity, migration feasibility, max_migrations, link budgets; the repair
+//! `WindowState` of each window checks them), and the VM's current path is always one of the
+//! candidates.
+
+use super::repair::{repair, repair_order, WindowState};
+use super::{Outcome, SolveSettings, Status};
+use crate::costs::Costs;
+use crate::evaluate::evaluate;
+use crate::generate::rng::Rng;
+use crate::instance::{SiteId, VmId};
+use crate::plan::Plan;
+use ndarray::Array2;
+use rayon::prelude::*;
+use std::time::Instant;
+
+/// Most rounds at the fluid price (each re-routes every VM once).
+const FLUID_ROUNDS: usize = 30;
+
+/// A path is taken only when it beats the current one by more than this share of the plan's
+/// cost (and 1e-12 EUR), so that rounding noise cannot make rounds go on for ever.
+const IMPROVEMENT: f64 = 1e-12;
+
+/// The price a round re-routes at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Price {
+    Fluid,
+    Exact,
+}
+
+/// Plans by re-routing VMs on their cheapest paths: from the repaired stay plan, rounds at the
+/// fluid price, then rounds at the exact price until no VM's path can improve; the better of
+/// that and the repaired stay plan (by the evaluator) is returned.
+///
+/// # Complexity
+/// One re-routing costs O(T · S · (S · (L + log A) + 1)) for T windows, S sites, paths of L
+/// links and A anti-affinity labels, so a round costs V times that for V VMs. At most 30
+/// fluid rounds; exact rounds until none improves or the time limit (the clock is read
+/// between re-routings).
+pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
+    let instance = costs.instance;
+    let Some(start) = repair(costs, &Plan::stay(instance)) else {
+        let mut reasons = super::stay(costs, settings, started).reasons;
+        reasons.push("repair of the stay plan found no feasible site for some VM".to_string());
+        return Outcome {
+            plan: None,
+            status: Status::Unknown,
+            bound_eur: None,
+            reasons,
+            notes: Vec::new(),
+        };
+    };
+    let (plan, notes) = improve(costs, start, settings, started);
+    Outcome {
+        plan: Some(plan),
+        status: Status::Feasible,
+        bound_eur: None,
+        reasons: Vec::new(),
+        notes,
+    }
+}
+
+/// Re-routes VMs in `plan` (which must be feasible): fluid rounds, then exact rounds. Returns
+/// the best plan seen by the evaluator (never worse than `plan`) and notes.
+pub(crate) fn improve(
+    costs: &Costs,
+    plan: Plan,
+    settings: &SolveSettings,
+    started: Instant,
+) -> (Plan, Vec<String>) {
+    let start_eur = evaluate(costs, &plan).objective_eur;
+    let prices = congestion_prices(costs, PRICE_ITERATIONS);
+    let restarts = settings.restarts.max(1);
+    let results: Vec<(Plan, f64, String)> = (0..restarts)
+        .into_par_iter()
+        .map(|r| {
+            let mut order = repair_order(costs);
+            if r > 0 {
+                let mut rng = Rng::new(settings.seed).fork(r as u64);
+                for i in (1..order.len()).rev() {
+                    order.swap(i, rng.below(i + 1));
+                }
+            }
+            let (plan, note) =
+                reroute_rounds(costs, plan.clone(), &prices, &order, settings, started);
+            let e = evaluate(costs, &plan);
+            let objective = if e.is_feasible() {
+                e.objective_eur
+            } else {
+                f64::INFINITY
+            };
+            (plan, objective, format!("restart {r}: {note}"))
+        })
+        .collect();
+    let mut notes: Vec<String> = results.iter().map(|r| r.2.clone()).collect();
+    let best = results
+        .into_iter()
+        .enumerate()
+        .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1).then(a.0.cmp(&b.0)))
+        .map(|(_, r)| r);
+    match best {
+        Some((best, objective, _)) if objective <= start_eur => (best, notes),
+        _ => {
+            notes.push("kept the start plan".to_string());
+            (plan, notes)
+        }
+    }
+}
+
+/// Fluid rounds, then exact rounds, re-routing the VMs in `order`; returns the plan and a note.
+fn reroute_rounds(
+    costs: &Costs,
+    plan: Plan,
+    prices: &Prices,
+    order: &[VmId],
+    settings: &SolveSettings,
+    started: Instant,
+) -> (Plan, String) {
+    let out_of_time = || {
+        settings
+            .time_left_s(started)
+            .is_some_and(|left| left <= 0.0)
+    };
+    let mut search = PathSearch::new(costs, plan, prices);
+    let mut fluid_rounds = 0;
+    while fluid_rounds < FLUID_ROUNDS && !out_of_time() {
+        fluid_rounds += 1;
+        if search.round(order, Price::Fluid, &out_of_time) == 0 {
+            break;
+        }
+    }
+    let mut exact_rounds = 0;
+    while !out_of_time() {
+        exact_rounds += 1;
+        if search.round(order, Price::Exact, &out_of_time) == 0 {
+            break;
+        }
+    }
+    (
+        search.plan,
+        format!("{fluid_rounds} fluid and {exact_rounds} exact rounds"),
+    )
+}
+
+/// Subgradient iterations of [`congestion_prices`].
+const PRICE_ITERATIONS: usize = 40;
+
+/// Congestion prices: what the fluid price adds where capacity or link time is scarce, as a
+/// Lagrangian relaxation's multipliers would.
+struct Prices {
+    /// EUR per host of load, `[[window, site]]`.
+    host: Array2<f64>,
+    /// EUR per second of migration, `[[window, directed link]]`.
+    link: Array2<f64>,
+}
+
+impl Prices {
+    fn none(costs: &Costs) -> Prices {
+        let instance = costs.instance;
+        Prices {
+            host: Array2::zeros((instance.num_windows(), instance.num_sites())),
+            link: Array2::zeros((instance.num_windows(), 2 * instance.links.len())),
+        }
+    }
+
+    /// What moving VM `v` from `a` to `b` in window `t` pays in link prices.
+    fn migration_eur(&self, costs: &Costs, v: VmId, a: SiteId, b: SiteId, t: usize) -> f64 {
+        if a == b {
+            return 0.0;
+        }
+        match (costs.migration(v, a, b), costs.migration_path(v, a, b)) {
+            (Some(e), Some(path)) => path
+                .links
+                .iter()
+                .map(|&l| self.link[[t, l]] * e.total_s)
+                .sum(),
+            _ => 0.0,
+        }
+    }
+}
+
+/// VM `v`'s share of hosts at site `s`: the larger of its CPU and memory shares.
+fn host_share(costs: &Costs, v: VmId, s: SiteId) -> f64 {
+    let vm = &costs.instance.vms[v];
+    let site = &costs.instance.sites[s];
+    (vm.cpu / (site.host_cpu * site.cpu_overcommit)).max(vm.mem_gib / site.host_mem_gib)
+}
+
+/// What VM `v` alone costs at site `s` in window `t` at the fluid price, renewables aside:
+/// its share of hosts and its busy power, with PUE, at the grid price.
+fn alone_eur(costs: &Costs, v: VmId, s: SiteId, t: usize) -> f64 {
+    let instance = costs.instance;
+    let vm = &instance.vms[v];
+    let site = &instance.sites[s];
+    let it_kw = (host_share(costs, v, s) * site.idle_w
+        + (site.peak_w - site.idle_w) * vm.cpu * instance.util[[v, t]] / site.host_cpu)
+        / 1000.0;
+    site.pue * it_kw * instance.params.window_hours * instance.grid_eur_per_kwh(t, s)
+}
+
+/// VM `v`'s cheapest path on its own at the fluid price plus `prices`, over allowed sites and
+/// feasible migrations (the constraints between VMs are what the prices stand for).
+fn priced_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Vec<SiteId>> {
+    let instance = costs.instance;
+    let windows = instance.num_windows();
+    let num_sites = instance.num_sites();
+    let initial = instance.vms[v].initial_site;
+    let allowed: Vec<SiteId> = (0..num_sites).filter(|&s| costs.is_allowed(v, s)).collect();
+    let mut dist = vec![f64::INFINITY; num_sites];
+    let mut came = vec![vec![usize::MAX; num_sites]; windows];
+    for t in 0..windows {
+        let mut next = vec![f64::INFINITY; num_sites];
+        for &b in &allowed {
+            let sources: Vec<(SiteId, f64)> = if t == 0 {
+                vec![(initial, 0.0)]
+            } else {
+                std::iter::once(b)
+                    .chain(allowed.iter().copied().filter(|&a| a != b))
+                    .filter(|&a| dist[a].is_finite())
+                    .map(|a| (a, dist[a]))
+                    .collect()
+            };
+            let mut best = f64::INFINITY;
+            for (a, before) in sources {
+                let step = if a == b {
+                    0.0
+                } else {
+                    match costs.migration(v, a, b) {
+                        Some(e) if e.is_feasible() => {
+                            costs.migration_cost(v, a, b, t, e).total_eur()
+                                + prices.migration_eur(costs, v, a, b, t)
+                        }
+                        _ => continue,
+                    }
+                };
+                if before + step < best {
+                    best = before + step;
+                    came[t][b] = a;
+                }
+            }
+            if best.is_finite() {
+                next[b] = best
+                    + alone_eur(costs, v, b, t)
+                    + prices.host[[t, b]] * host_share(costs, v, b);
+            }
+        }
+        dist = next;
+    }
+    let end = allowed
+        .iter()
+        .copied()
+        .filter(|&b| dist[b].is_finite())
+        .min_by(|&x, &y| dist[x].total_cmp(&dist[y]).then(x.cmp(&y)))?;
+    let mut path = vec![end; windows];
+    for t in (1..windows).rev() {
+        path[t - 1] = came[t][path[t]];
+    }
+    Some(path)
+}
+
+/// Congestion prices by subgradient steps on the capacity and link-time constraints: every VM
+/// takes its cheapest priced path on its own (in parallel), prices rise where the paths
+/// together overfill a site or a link and fall where they leave room. Deterministic: the paths
+/// are independent, so the threads only share the work.
+fn congestion_prices(costs: &Costs, iterations: usize) -> Prices {
+    let instance = costs.instance;
+    let windows = instance.num_windows();
+    let num_sites = instance.num_sites();
+    let num_links = 2 * instance.links.len();
+    let mut prices = Prices::none(costs);
+    if windows == 0 {
+        return prices;
+    }
+    let params = &instance.params;
+    let budget_s = params.concurrency as f64 * params.window_s();
+    // Scales: a host's idle cost in each window, and a typical migration cost per second.
+    let host_eur = Array2::from_shape_fn((windows, num_sites), |(t, s)| {
+        let site = &instance.sites[s];
+        (site.pue * site.idle_w / 1000.0 * params.window_hours * instance.grid_eur_per_kwh(t, s))
+            .abs()
+    });
+    let mean_host_eur = host_eur.mean().unwrap_or(0.0).max(1e-12);
+    for k in 0..iterations {
+        let paths: Vec<Option<Vec<SiteId>>> = (0..instance.num_vms())
+            .into_par_iter()
+            .map(|v| priced_path(costs, &prices, v))
+            .collect();
+        let mut cpu = Array2::<f64>::zeros((windows, num_sites));
+        let mut mem = Array2::<f64>::zeros((windows, num_sites));
+        let mut link_s = Array2::<f64>::zeros((windows, num_links));
+        for (v, path) in paths.iter().enumerate() {
+            let Some(path) = path else { continue };
+            let vm = &instance.vms[v];
+            for t in 0..windows {
+                cpu[[t, path[t]]] += vm.cpu;
+                mem[[t, path[t]]] += vm.mem_gib;
+                let from = if t == 0 { vm.initial_site } else { path[t - 1] };
+                if from != path[t] {
+                    if let (Some(e), Some(p)) = (
+                        costs.migration(v, from, path[t]),
+                        costs.migration_path(v, from, path[t]),
+                    ) {
+                        for &l in &p.links {
+                            link_s[[t, l]] += e.total_s;
+                        }
+                    }
+                }
+            }
+        }
+        let step = 1.0 / (1.0 + k as f64).sqrt();
+        for t in 0..windows {
+            for s in 0..num_sites {
+                let site = &instance.sites[s];
+                let need = (cpu[[t, s]] / (site.host_cpu * site.cpu_overcommit))
+                    .max(mem[[t, s]] / site.host_mem_gib);
+                let excess = (need - site.hosts as f64) / (site.hosts as f64).max(1.0);
+                let p = &mut prices.host[[t, s]];
+                *p = (*p + step * mean_host_eur * excess).max(0.0);
+            }
+            for l in 0..num_links {
+                let excess = (link_s[[t, l]] - budget_s) / budget_s;
+                let p = &mut prices.link[[t, l]];
+                // A second of migration is priced against an hour of a host.
+                *p = (*p + step * mean_host_eur / 3600.0 * excess).max(0.0);
+            }
+        }
+    }
+    prices
+}
+
+/// A feasible plan with one [`WindowState`] per window holding all its VMs.
+struct PathSearch<'c, 'a> {
+    costs: &'c Costs<'a>,
+    plan: Plan,
+    states: Vec<WindowState<'c, 'a>>,
+    /// Congestion prices added at the fluid price.
+    prices: &'c Prices,
+}
+
+impl<'c, 'a> PathSearch<'c, 'a> {
+    fn new(costs: &'c Costs<'a>, plan: Plan, prices: &'c Prices) -> Self {
+        let instance = costs.instance;
+        let states = (0..instance.num_windows())
+            .map(|t| {
+                let mut state = WindowState::new(costs, t);
+                for v in 0..instance.num_vms() {
+                    state.place(v, plan.previous_site(instance, v, t), plan.site[[v, t]]);
+                }
+                state
+            })
+            .collect();
+        PathSearch {
+            costs,
+            plan,
+            states,
+            prices,
+        }
+    }
+
+    /// Re-routes every VM of `order` once; returns how many changed their path.
+    fn round(&mut self, order: &[VmId], price: Price, out_of_time: &dyn Fn() -> bool) -> usize {
+        let mut changed = 0;
+        for &v in order {
+            if out_of_time() {
+                break;
+            }
+            changed += self.reroute(v, price) as usize;
+        }
+        changed
+    }
+
+    /// Takes VM `v` out and puts it back on its cheapest path at `price`; returns whether the
+    /// path changed (only for a strictly cheaper one).
+    fn reroute(&mut self, v: VmId, price: Price) -> bool {
+        let costs = self.costs;
+        let instance = costs.instance;
+        let windows = instance.num_windows();
+        let num_sites = instance.num_sites();
+        let initial = instance.vms[v].initial_site;
+        let current: Vec<SiteId> = (0..windows).map(|t| self.plan.site[[v, t]]).collect();
+        let allowed: Vec<SiteId> = (0..num_sites).filter(|&s| costs.is_allowed(v, s)).collect();
+        if windows == 0
+            || (allowed.len() <= 1 && current.iter().all(|&s| allowed.first() == Some(&s)))
+        {
+            return false;
+        }
+        for t in 0..windows {
+            let from = if t == 0 { initial } else { current[t - 1] };
+            self.states[t].remove(v, from, current[t]);
+        }
+        // What the VM adds to site s in window t, at the price.
+        let prices = self.prices;
+        let adds = |state: &WindowState, s: SiteId| match price {
+            Price::Fluid => {
+                state.fluid_site_cost_eur(s, &[v]) - state.fluid_site_cost_eur(s, &[])
+                    + prices.host[[state.window(), s]] * host_share(costs, v, s)
+            }
+            Price::Exact => state.site_cost_eur(s, &[v]) - state.site_cost_eur(s, &[]),
+        };
+        let moves = |state: &WindowState, a: SiteId, b: SiteId| match price {
+            Price::Fluid => {
+                state.migration_cost_eur(v, a, b)
+                    + prices.migration_eur(costs, v, a, b, state.window())
+            }
+            Price::Exact => state.migration_cost_eur(v, a, b),
+        };
+        // The current path's cost at this price.
+        let mut current_eur = 0.0;
+        for t in 0..windows {
+            let from = if t == 0 { initial } else { current[t - 1] };
+            let state = &self.states[t];
+            current_eur += adds(state, current[t]) + moves(state, from, current[t]);
+        }
+        // Shortest path over (window, site); came[t][b] is the site before b.
+        let mut dist = vec![f64::INFINITY; num_sites];
+        let mut came = vec![vec![usize::MAX; num_sites]; windows];
+        for t in 0..windows {
+            let state = &self.states[t];
+            let mut next = vec![f64::INFINITY; num_sites];
+            for &b in &allowed {
+                // Staying comes first, then sites in order: ties keep the VM where it is.
+                let sources: Vec<(SiteId, f64)> = if t == 0 {
+                    vec![(initial, 0.0)]
+                } else {
+                    std::iter::once(b)
+                        .chain(allowed.iter().copied().filter(|&a| a != b))
+                        .filter(|&a| dist[a].is_finite())
+                        .map(|a| (a, dist[a]))
+                        .collect()
+                };
+                let mut best = f64::INFINITY;
+                for (a, before) in sources {
+                    let step = moves(state, a, b);
+                    if before + step < best && state.fits(v, a, b) {
+                        best = before + step;
+                        came[t][b] = a;
+                    }
+                }
+                if best.is_finite() {
+                    next[b] = best + adds(state, b);
+                }
+            }
+            dist = next;
+        }
+        let last = current[windows - 1];
+        let mut end = last;
+        for &b in &allowed {
+            if dist[b] < dist[end] {
+                end = b;
+            }
+        }
+        let threshold = IMPROVEMENT * current_eur.abs().max(1.0);
+        let better = dist[end] < current_eur - threshold;
+        let path: Vec<SiteId> = if better {
+            let mut path = vec![end; windows];
+            for t in (1..windows).rev() {
+                path[t - 1] = came[t][path[t]];
+            }
+            path
+        } else {
+            current.clone()
+        };
+        for (t, &site) in path.iter().enumerate() {
+            let from = if t == 0 { initial } else { path[t - 1] };
+            self.states[t].place(v, from, site);
+            self.plan.site[[v, t]] = site;
+        }
+        better
+    }
+}
