@@ -107,7 +107,9 @@ fn solvers_on_mid_sized(c: &mut Criterion) {
     let costs = Costs::new(&inst);
     let mut group = c.benchmark_group("solvers_s4_v40_t12");
     group.sample_size(10);
-    for name in ["stay", "greedy", "pabfd", "local", "windows", "exact"] {
+    for name in [
+        "stay", "greedy", "pabfd", "paths", "local", "windows", "exact",
+    ] {
         let Some(solver) = solvers::find(name) else {
             continue;
         };

@@ -10,14 +10,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 $ws generate --sites 8 --vms 500 --windows 24 --seed 1 --out "$tmp/s8-v500-t24" >/dev/null
 for instance in instances/eu-day "$tmp/s8-v500-t24"; do
-  $ws bench "$instance" --solver stay --solver greedy --solver pabfd --solver local \
+  $ws bench "$instance" --solver stay --solver greedy --solver pabfd --solver paths --solver local \
     --solver windows-fast --solver windows --solver exact --time-limit "$limit" --threads 2 \
     --format markdown
-  for threads in 1 2; do
-    start=$(date +%s.%N)
-    $ws plan "$instance" --out "$tmp/out" --solver windows-fast --time-limit "$limit" \
-      --threads "$threads" | grep objective
-    end=$(date +%s.%N)
-    echo "windows-fast, $threads thread(s): $(echo "$end - $start" | bc) s"
+  for solver in windows-fast local; do
+    for threads in 1 2; do
+      start=$(date +%s.%N)
+      $ws plan "$instance" --out "$tmp/out" --solver "$solver" --time-limit "$limit" \
+        --threads "$threads" | grep objective
+      end=$(date +%s.%N)
+      echo "$solver, $threads thread(s): $(echo "$end - $start" | bc) s"
+    done
   done
 done

@@ -28,7 +28,7 @@ pub struct SolveSettings {
     pub verbose: bool,
     /// Seed of randomised searches (default 1). Same seed, same plan, whatever the threads.
     pub seed: u64,
-    /// Local search: independent restarts, run in parallel (default 4).
+    /// Local search and paths: independent restarts, run in parallel (default 4).
     pub restarts: usize,
     /// Local search: moves tried per restart (default 200 000).
     pub iterations: usize,

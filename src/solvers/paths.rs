@@ -45,14 +45,26 @@ enum Price {
 }
 
 /// Plans by re-routing VMs on their cheapest paths: from the repaired stay plan, rounds at the
-/// fluid price, then rounds at the exact price until no VM's path can improve; the better of
-/// that and the repaired stay plan (by the evaluator) is returned.
+/// fluid price (plus congestion prices), then rounds at the exact price until no VM's path can
+/// improve; the better of that and the repaired stay plan (by the evaluator) is returned.
+///
+/// Congestion prices come first, from 40 subgradient steps of a Lagrangian relaxation: every
+/// VM takes its cheapest path alone (fluid price, no renewables, only its own constraints),
+/// and the prices of site capacity (EUR per host, per window) and link time (EUR per second,
+/// per window and direction) rise where those paths together overfill and fall where they
+/// leave room. In the fluid rounds they make a VM that gains little from a scarce site leave it
+/// to one that gains more, as the LP's duals would.
+///
+/// `settings.restarts` restarts run in parallel: restart 0 re-routes the VMs in repair's order
+/// (fewest options first, then largest), restart r > 0 in an order shuffled with a stream
+/// forked from `settings.seed` and r; the best by (objective, r) wins, so the plan does not
+/// depend on the number of threads.
 ///
 /// # Complexity
 /// One re-routing costs O(T · S · (S · (L + log A) + 1)) for T windows, S sites, paths of L
-/// links and A anti-affinity labels, so a round costs V times that for V VMs. At most 30
-/// fluid rounds; exact rounds until none improves or the time limit (the clock is read
-/// between re-routings).
+/// links and A anti-affinity labels, so a round costs V times that for V VMs; a subgradient
+/// step costs V · T · S² · L (in parallel). At most 30 fluid rounds per restart; exact rounds
+/// until none improves or the time limit (the clock is read between re-routings).
 pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
     let instance = costs.instance;
     let Some(start) = repair(costs, &Plan::stay(instance)) else {

@@ -2,26 +2,32 @@
 //! block is a small MILP, and the blocks are solved side by side with rayon.
 //!
 //! # Method
-//! 1. **Start.** The best feasible plan among `local` (simulated annealing from `greedy`) and
+//! 1. **Start.** The best feasible plan among `local` (simulated annealing from `paths`) and
 //!    the repaired stay plan.
 //! 2. **Bound.** Every block is solved with a free start: its first window's placement pays
 //!    only the cheapest migration that could bring each VM there and obeys no migration limit.
 //!    Any full plan, cut into blocks, costs at least each block's optimum of that relaxation, so
 //!    the sum of the blocks' proven bounds is a lower bound on the whole problem. It is loose
 //!    where moves are dear (each block may assume its VMs already travelled), so beside it the
-//!    whole horizon's LP relaxation is solved where it is small enough, and the larger counts.
-//! 3. **Coordination.** Red-black passes: the even blocks are re-solved in parallel with their
-//!    neighbours' boundary placements held fixed (the site before the block and the site in the
-//!    window after it, with the migrations into both planned and costed), then the odd blocks.
-//!    Blocks of one colour share no window and no cost, so their solutions combine, and each
-//!    block starts from its current part of the plan, so no pass makes the plan worse. Passes
-//!    stop when one improves the objective by less than the gap, after
-//!    `coordination_passes`, or at the time limit.
+//!    whole horizon's root node (LP relaxation with HiGHS's cuts) is solved where it is small
+//!    enough, and the larger bound counts.
+//! 3. **Coordination.** Passes: every block is re-solved in parallel with its neighbours'
+//!    boundary placements held fixed (the site before the block and the site in the window
+//!    after it, with the migrations into both planned and costed) and each VM restricted to
+//!    the sites it uses and its `candidate_sites` cheapest others. Blocks of one colour (every
+//!    other block) share no window and no cost, so merging the even blocks, or the odd ones,
+//!    costs exactly what they found; merging all of them usually does better still but each
+//!    assumed its neighbours' old boundary, so every merge is costed by the evaluator and the
+//!    best feasible one that improves the plan is kept. Each block starts from its current part
+//!    of the plan, so no pass makes the plan worse. One pass is one parallel round of all the
+//!    blocks (rather than two rounds of half of them, as red-black passes would be), which
+//!    keeps two threads busy with four blocks. Passes stop when one improves the objective by
+//!    less than the gap, after `coordination_passes`, or at the time limit.
 //!
 //! # Complexity
 //! Each block is a MILP of O(V · S² · B) flow columns for B windows per block, against
-//! O(V · S² · T) for the whole horizon; 1 + 2·passes rounds of ⌈T/B⌉ (bound) or ⌈T/B⌉/2
-//! (coordination) independent solves, spread over the rayon pool.
+//! O(V · S² · T) for the whole horizon; 1 + passes rounds of ⌈T/B⌉ independent solves,
+//! spread over the rayon pool, and three evaluations per pass.
 
 use super::exact::{lp_bound, solve_horizon, Horizon};
 use super::repair::repair;
@@ -177,7 +183,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     }
 }
 
-/// Block bounds, then red-black coordination passes; returns the plan, its objective, the
+/// Block bounds, then coordination passes; returns the plan, its objective, the
 /// sum of the blocks' free-start bounds and notes.
 fn coordinate(
     costs: &Costs,
@@ -193,10 +199,16 @@ fn coordinate(
     let passes = settings.coordination_passes;
     // Rounds of solves still to run: the bound round and one per pass.
     let mut rounds_left = 1 + passes;
+    // A round runs its blocks on the pool's threads, a wave of `threads` blocks at a time, so
+    // each block gets its wave's share of the round's time.
+    let waves = blocks
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
     let round_limit = |rounds_left: usize| {
         settings
             .time_left_s(started)
-            .map(|left| left / rounds_left.max(1) as f64)
+            .map(|left| left / rounds_left.max(1) as f64 / waves as f64)
     };
     // Bound: every block with a free start, in parallel.
     let limit = round_limit(rounds_left);
