@@ -1,7 +1,7 @@
 //! Local search: simulated annealing over moves, swaps and host-freeing moves, from the plan of
 //! another solver.
 
-use super::repair::{repair, WindowState};
+use super::repair::{repair, window_states, WindowState};
 use super::{Outcome, SolveSettings, Status};
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
@@ -482,16 +482,7 @@ struct Search<'c, 'a> {
 impl<'c, 'a> Search<'c, 'a> {
     /// `plan` must be feasible and cost `objective_eur`.
     fn new(costs: &'c Costs<'a>, plan: Plan, objective_eur: f64) -> Self {
-        let instance = costs.instance;
-        let windows = (0..instance.num_windows())
-            .map(|t| {
-                let mut state = WindowState::new(costs, t);
-                for v in 0..instance.num_vms() {
-                    state.place(v, plan.previous_site(instance, v, t), plan.site[[v, t]]);
-                }
-                state
-            })
-            .collect();
+        let windows = window_states(costs, &plan);
         Search {
             costs,
             plan,

@@ -19,7 +19,7 @@
 //! `WindowState` of each window checks them), and the VM's current path is always one of the
 //! candidates.
 
-use super::repair::{repair, repair_order, WindowState};
+use super::repair::{repair, repair_order, window_states, WindowState};
 use super::{Outcome, SolveSettings, Status};
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
@@ -226,19 +226,28 @@ fn alone_eur(costs: &Costs, v: VmId, s: SiteId, t: usize) -> f64 {
     site.pue * it_kw * instance.params.window_hours * instance.grid_eur_per_kwh(t, s)
 }
 
-/// VM `v`'s cheapest path on its own at the fluid price plus `prices`, over allowed sites and
-/// feasible migrations (the constraints between VMs are what the prices stand for).
-fn priced_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Vec<SiteId>> {
-    let instance = costs.instance;
-    let windows = instance.num_windows();
-    let num_sites = instance.num_sites();
-    let initial = instance.vms[v].initial_site;
-    let allowed: Vec<SiteId> = (0..num_sites).filter(|&s| costs.is_allowed(v, s)).collect();
+/// The cheapest path over (window, site) from `initial` (the site before window 0) through
+/// `allowed` sites: `step(t, a, b)` is the cost of being at `a` in window t − 1 and at `b` in
+/// window t (`None` where that is not possible), `at(t, b)` the cost of being at `b` in window
+/// t. Ties go to staying, then to the lowest site; among ends, to `prefer_end`, then to the
+/// lowest site. Returns the path and its cost, or `None` when there is none.
+///
+/// # Complexity
+/// O(T · S²) calls of `step` and O(T · S) of `at` for T windows and S allowed sites.
+fn cheapest_path(
+    windows: usize,
+    initial: SiteId,
+    allowed: &[SiteId],
+    prefer_end: Option<SiteId>,
+    step: impl Fn(usize, SiteId, SiteId) -> Option<f64>,
+    at: impl Fn(usize, SiteId) -> f64,
+) -> Option<(Vec<SiteId>, f64)> {
+    let num_sites = allowed.iter().max().map_or(0, |&s| s + 1).max(initial + 1);
     let mut dist = vec![f64::INFINITY; num_sites];
     let mut came = vec![vec![usize::MAX; num_sites]; windows];
     for t in 0..windows {
         let mut next = vec![f64::INFINITY; num_sites];
-        for &b in &allowed {
+        for &b in allowed {
             let sources: Vec<(SiteId, f64)> = if t == 0 {
                 vec![(initial, 0.0)]
             } else {
@@ -250,40 +259,68 @@ fn priced_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Vec<SiteId>> {
             };
             let mut best = f64::INFINITY;
             for (a, before) in sources {
-                let step = if a == b {
-                    0.0
-                } else {
-                    match costs.migration(v, a, b) {
-                        Some(e) if e.is_feasible() => {
-                            costs.migration_cost(v, a, b, t, e).total_eur()
-                                + prices.migration_eur(costs, v, a, b, t)
-                        }
-                        _ => continue,
+                if before >= best {
+                    continue;
+                }
+                if let Some(cost) = step(t, a, b) {
+                    if before + cost < best {
+                        best = before + cost;
+                        came[t][b] = a;
                     }
-                };
-                if before + step < best {
-                    best = before + step;
-                    came[t][b] = a;
                 }
             }
             if best.is_finite() {
-                next[b] = best
-                    + alone_eur(costs, v, b, t)
-                    + prices.host[[t, b]] * host_share(costs, v, b);
+                next[b] = best + at(t, b);
             }
         }
         dist = next;
     }
-    let end = allowed
+    let mut ends: Vec<SiteId> = prefer_end.into_iter().collect();
+    ends.extend(allowed.iter().copied());
+    let mut end = *ends
         .iter()
-        .copied()
-        .filter(|&b| dist[b].is_finite())
-        .min_by(|&x, &y| dist[x].total_cmp(&dist[y]).then(x.cmp(&y)))?;
+        .find(|&&b| dist.get(b).is_some_and(|d| d.is_finite()))?;
+    for &b in &ends {
+        if dist[b] < dist[end] {
+            end = b;
+        }
+    }
     let mut path = vec![end; windows];
     for t in (1..windows).rev() {
         path[t - 1] = came[t][path[t]];
     }
-    Some(path)
+    Some((path, dist[end]))
+}
+
+/// VM `v`'s cheapest path on its own at the fluid price plus `prices`, over allowed sites and
+/// feasible migrations (the constraints between VMs are what the prices stand for).
+fn priced_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Vec<SiteId>> {
+    let instance = costs.instance;
+    let allowed: Vec<SiteId> = (0..instance.num_sites())
+        .filter(|&s| costs.is_allowed(v, s))
+        .collect();
+    let step = |t: usize, a: SiteId, b: SiteId| {
+        if a == b {
+            return Some(0.0);
+        }
+        let e = costs.migration(v, a, b).filter(|e| e.is_feasible())?;
+        Some(
+            costs.migration_cost(v, a, b, t, e).total_eur()
+                + prices.migration_eur(costs, v, a, b, t),
+        )
+    };
+    let at = |t: usize, b: SiteId| {
+        alone_eur(costs, v, b, t) + prices.host[[t, b]] * host_share(costs, v, b)
+    };
+    cheapest_path(
+        instance.num_windows(),
+        instance.vms[v].initial_site,
+        &allowed,
+        None,
+        step,
+        at,
+    )
+    .map(|(path, _)| path)
 }
 
 /// Congestion prices by subgradient steps on the capacity and link-time constraints: every VM
@@ -367,16 +404,7 @@ struct PathSearch<'c, 'a> {
 
 impl<'c, 'a> PathSearch<'c, 'a> {
     fn new(costs: &'c Costs<'a>, plan: Plan, prices: &'c Prices) -> Self {
-        let instance = costs.instance;
-        let states = (0..instance.num_windows())
-            .map(|t| {
-                let mut state = WindowState::new(costs, t);
-                for v in 0..instance.num_vms() {
-                    state.place(v, plan.previous_site(instance, v, t), plan.site[[v, t]]);
-                }
-                state
-            })
-            .collect();
+        let states = window_states(costs, &plan);
         PathSearch {
             costs,
             plan,
@@ -439,54 +467,24 @@ impl<'c, 'a> PathSearch<'c, 'a> {
             let state = &self.states[t];
             current_eur += adds(state, current[t]) + moves(state, from, current[t]);
         }
-        // Shortest path over (window, site); came[t][b] is the site before b.
-        let mut dist = vec![f64::INFINITY; num_sites];
-        let mut came = vec![vec![usize::MAX; num_sites]; windows];
-        for t in 0..windows {
-            let state = &self.states[t];
-            let mut next = vec![f64::INFINITY; num_sites];
-            for &b in &allowed {
-                // Staying comes first, then sites in order: ties keep the VM where it is.
-                let sources: Vec<(SiteId, f64)> = if t == 0 {
-                    vec![(initial, 0.0)]
-                } else {
-                    std::iter::once(b)
-                        .chain(allowed.iter().copied().filter(|&a| a != b))
-                        .filter(|&a| dist[a].is_finite())
-                        .map(|a| (a, dist[a]))
-                        .collect()
-                };
-                let mut best = f64::INFINITY;
-                for (a, before) in sources {
-                    let step = moves(state, a, b);
-                    if before + step < best && state.fits(v, a, b) {
-                        best = before + step;
-                        came[t][b] = a;
-                    }
-                }
-                if best.is_finite() {
-                    next[b] = best + adds(state, b);
-                }
-            }
-            dist = next;
-        }
-        let last = current[windows - 1];
-        let mut end = last;
-        for &b in &allowed {
-            if dist[b] < dist[end] {
-                end = b;
-            }
-        }
+        let states = &self.states;
+        let step = |t: usize, a: SiteId, b: SiteId| {
+            let state = &states[t];
+            state.fits(v, a, b).then(|| moves(state, a, b))
+        };
+        let at = |t: usize, b: SiteId| adds(&states[t], b);
+        let found = cheapest_path(
+            windows,
+            initial,
+            &allowed,
+            Some(current[windows - 1]),
+            step,
+            at,
+        );
         let threshold = IMPROVEMENT * current_eur.abs().max(1.0);
-        let better = dist[end] < current_eur - threshold;
-        let path: Vec<SiteId> = if better {
-            let mut path = vec![end; windows];
-            for t in (1..windows).rev() {
-                path[t - 1] = came[t][path[t]];
-            }
-            path
-        } else {
-            current.clone()
+        let (path, better) = match found {
+            Some((path, eur)) if eur < current_eur - threshold => (path, true),
+            _ => (current, false),
         };
         for (t, &site) in path.iter().enumerate() {
             let from = if t == 0 { initial } else { path[t - 1] };

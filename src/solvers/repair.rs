@@ -221,6 +221,21 @@ impl<'c, 'a> WindowState<'c, 'a> {
     }
 }
 
+/// One [`WindowState`] per window, each holding every VM of `plan` (from its site in the
+/// previous window to its site in that one).
+pub(crate) fn window_states<'c, 'a>(costs: &'c Costs<'a>, plan: &Plan) -> Vec<WindowState<'c, 'a>> {
+    let instance = costs.instance;
+    (0..instance.num_windows())
+        .map(|t| {
+            let mut state = WindowState::new(costs, t);
+            for v in 0..instance.num_vms() {
+                state.place(v, plan.previous_site(instance, v, t), plan.site[[v, t]]);
+            }
+            state
+        })
+        .collect()
+}
+
 /// The order in which repair places VMs: pinned and restricted VMs first, then the largest, so
 /// that the big ones find room.
 pub(crate) fn repair_order(costs: &Costs) -> Vec<VmId> {
