@@ -200,6 +200,26 @@ impl<'a> Costs<'a> {
         }
     }
 
+    /// The fluid host count at site `s`: the load in hosts, the larger of CPU and memory, not
+    /// rounded up (what the MILP's LP relaxation sees).
+    pub fn fluid_hosts(&self, s: SiteId, cpu_used: f64, mem_used_gib: f64) -> f64 {
+        let site = &self.instance.sites[s];
+        (cpu_used / (site.host_cpu * site.cpu_overcommit)).max(mem_used_gib / site.host_mem_gib)
+    }
+
+    /// What VM `v` alone costs at site `s` in window `t` at the fluid price, renewables aside,
+    /// EUR: its fluid share of hosts and its busy power, with PUE, at the grid price (with
+    /// carbon). The heuristics rank and price sites with it.
+    pub fn fluid_vm_eur(&self, v: VmId, s: SiteId, t: usize) -> f64 {
+        let instance = self.instance;
+        let vm = &instance.vms[v];
+        let site = &instance.sites[s];
+        let it_kw = (self.fluid_hosts(s, vm.cpu, vm.mem_gib) * site.idle_w
+            + (site.peak_w - site.idle_w) * vm.cpu * instance.util[[v, t]] / site.host_cpu)
+            / 1000.0;
+        site.pue * it_kw * instance.params.window_hours * instance.grid_eur_per_kwh(t, s)
+    }
+
     /// Active hosts needed at site `s` for a load (fluid capacity, SPEC section 3).
     pub fn active_hosts(&self, s: SiteId, cpu_used: f64, mem_used_gib: f64) -> f64 {
         let site = &self.instance.sites[s];

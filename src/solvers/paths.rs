@@ -90,7 +90,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
 
 /// Re-routes VMs in `plan` (which must be feasible): fluid rounds, then exact rounds. Returns
 /// the best plan seen by the evaluator (never worse than `plan`) and notes.
-pub(crate) fn improve(
+fn improve(
     costs: &Costs,
     plan: Plan,
     settings: &SolveSettings,
@@ -210,20 +210,7 @@ impl Prices {
 /// VM `v`'s share of hosts at site `s`: the larger of its CPU and memory shares.
 fn host_share(costs: &Costs, v: VmId, s: SiteId) -> f64 {
     let vm = &costs.instance.vms[v];
-    let site = &costs.instance.sites[s];
-    (vm.cpu / (site.host_cpu * site.cpu_overcommit)).max(vm.mem_gib / site.host_mem_gib)
-}
-
-/// What VM `v` alone costs at site `s` in window `t` at the fluid price, renewables aside:
-/// its share of hosts and its busy power, with PUE, at the grid price.
-fn alone_eur(costs: &Costs, v: VmId, s: SiteId, t: usize) -> f64 {
-    let instance = costs.instance;
-    let vm = &instance.vms[v];
-    let site = &instance.sites[s];
-    let it_kw = (host_share(costs, v, s) * site.idle_w
-        + (site.peak_w - site.idle_w) * vm.cpu * instance.util[[v, t]] / site.host_cpu)
-        / 1000.0;
-    site.pue * it_kw * instance.params.window_hours * instance.grid_eur_per_kwh(t, s)
+    costs.fluid_hosts(s, vm.cpu, vm.mem_gib)
 }
 
 /// The cheapest path over (window, site) from `initial` (the site before window 0) through
@@ -310,7 +297,7 @@ fn priced_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Vec<SiteId>> {
         )
     };
     let at = |t: usize, b: SiteId| {
-        alone_eur(costs, v, b, t) + prices.host[[t, b]] * host_share(costs, v, b)
+        costs.fluid_vm_eur(v, b, t) + prices.host[[t, b]] * host_share(costs, v, b)
     };
     cheapest_path(
         instance.num_windows(),
@@ -376,8 +363,7 @@ fn congestion_prices(costs: &Costs, iterations: usize) -> Prices {
         for t in 0..windows {
             for s in 0..num_sites {
                 let site = &instance.sites[s];
-                let need = (cpu[[t, s]] / (site.host_cpu * site.cpu_overcommit))
-                    .max(mem[[t, s]] / site.host_mem_gib);
+                let need = costs.fluid_hosts(s, cpu[[t, s]], mem[[t, s]]);
                 let excess = (need - site.hosts as f64) / (site.hosts as f64).max(1.0);
                 let p = &mut prices.host[[t, s]];
                 *p = (*p + step * mean_host_eur * excess).max(0.0);

@@ -180,8 +180,7 @@ impl<'c, 'a> WindowState<'c, 'a> {
             busy += vm.cpu * costs.instance.util[[v, self.window]];
         }
         let hosts = if fluid {
-            let site = &costs.instance.sites[s];
-            (cpu / (site.host_cpu * site.cpu_overcommit)).max(mem / site.host_mem_gib)
+            costs.fluid_hosts(s, cpu, mem)
         } else {
             costs.active_hosts(s, cpu, mem)
         };
@@ -205,19 +204,7 @@ impl<'c, 'a> WindowState<'c, 'a> {
     /// A rough marginal cost of VM `v` at `to` this window, EUR: its share of hosts and
     /// busy power at the site's grid price, plus the migration's cost.
     fn marginal_cost(&self, v: VmId, from: SiteId, to: SiteId) -> f64 {
-        let costs = self.costs;
-        let instance = costs.instance;
-        let vm = &instance.vms[v];
-        let site = &instance.sites[to];
-        let t = self.window;
-        let host_share =
-            (vm.cpu / (site.host_cpu * site.cpu_overcommit)).max(vm.mem_gib / site.host_mem_gib);
-        let it_kw = (host_share * site.idle_w
-            + (site.peak_w - site.idle_w) * vm.cpu * instance.util[[v, t]] / site.host_cpu)
-            / 1000.0;
-        let energy =
-            site.pue * it_kw * instance.params.window_hours * instance.grid_eur_per_kwh(t, to);
-        energy + self.migration_cost_eur(v, from, to)
+        self.costs.fluid_vm_eur(v, to, self.window) + self.migration_cost_eur(v, from, to)
     }
 }
 

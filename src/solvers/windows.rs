@@ -68,7 +68,6 @@ fn candidates(
     Some(
         (0..instance.num_vms())
             .map(|v| {
-                let vm = &instance.vms[v];
                 let mut keep: Vec<SiteId> = (first.saturating_sub(1)
                     ..(end + 1).min(instance.num_windows()))
                     .map(|t| plan.site[[v, t]])
@@ -77,18 +76,7 @@ fn candidates(
                 let mut others: Vec<(f64, SiteId)> = (0..num_sites)
                     .filter(|s| !keep.contains(s) && costs.is_allowed(v, *s))
                     .map(|s| {
-                        let site = &instance.sites[s];
-                        let cost: f64 = (first..end)
-                            .map(|t| {
-                                let share = (vm.cpu / (site.host_cpu * site.cpu_overcommit))
-                                    .max(vm.mem_gib / site.host_mem_gib);
-                                let it_kw = (share * site.idle_w
-                                    + (site.peak_w - site.idle_w) * vm.cpu * instance.util[[v, t]]
-                                        / site.host_cpu)
-                                    / 1000.0;
-                                site.pue * it_kw * instance.grid_eur_per_kwh(t, s)
-                            })
-                            .sum();
+                        let cost: f64 = (first..end).map(|t| costs.fluid_vm_eur(v, s, t)).sum();
                         (cost, s)
                     })
                     .collect();
