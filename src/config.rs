@@ -59,6 +59,7 @@ struct ConfigFile {
     block_windows: Option<usize>,
     coordination_passes: Option<usize>,
     candidate_sites: Option<usize>,
+    neighbourhood_sites: Option<usize>,
     root_bound: Option<bool>,
 }
 
@@ -126,6 +127,9 @@ pub fn parse(name: &str, text: &str, origin: &str) -> Result<SolverConfig, Input
         .coordination_passes
         .unwrap_or(settings.coordination_passes);
     settings.candidate_sites = file.candidate_sites.unwrap_or(settings.candidate_sites);
+    settings.neighbourhood_sites = file
+        .neighbourhood_sites
+        .unwrap_or(settings.neighbourhood_sites);
     settings.root_bound = file.root_bound.unwrap_or(settings.root_bound);
     Ok(SolverConfig {
         name: name.to_string(),

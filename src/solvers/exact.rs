@@ -59,9 +59,10 @@ pub struct Horizon {
     /// Each VM's site in window `end`, held fixed: the migrations into it are planned and
     /// costed here, its placement is not.
     pub fixed_end: Option<Vec<SiteId>>,
-    /// Where each VM may be in the planned windows, beyond the instance's own limits; `None`
-    /// is everywhere allowed. A restriction makes the model a heuristic, not a relaxation.
-    pub candidates: Option<Vec<Vec<SiteId>>>,
+    /// Where each VM may be in each planned window, beyond the instance's own limits:
+    /// `candidates[v][t - first]`; `None` is everywhere allowed. A restriction makes the model
+    /// a heuristic, not a relaxation.
+    pub candidates: Option<Vec<Vec<Vec<SiteId>>>>,
 }
 
 impl Horizon {
@@ -136,13 +137,13 @@ fn group_vms(costs: &Costs, horizon: &Horizon) -> Vec<Group> {
             vm.downtime_eur_per_s.to_bits(),
         ];
         key.extend((horizon.first..horizon.end).map(|t| instance.util[[v, t]].to_bits()));
-        key.extend((0..num_sites).map(|s| {
-            let candidate = horizon
-                .candidates
-                .as_ref()
-                .is_none_or(|c| c[v].contains(&s));
-            (costs.is_allowed(v, s) && candidate) as u64
-        }));
+        key.extend((0..num_sites).map(|s| costs.is_allowed(v, s) as u64));
+        if let Some(candidates) = &horizon.candidates {
+            for sites in &candidates[v] {
+                key.push(sites.len() as u64);
+                key.extend(sites.iter().map(|&s| s as u64));
+            }
+        }
         let next = groups.len();
         let g = *index.entry(key).or_insert(next);
         if g == next {
@@ -238,15 +239,15 @@ fn reachable_sites(costs: &Costs, groups: &[Group], horizon: &Horizon) -> Vec<Ve
                 vec![horizon.initial[v]]
             };
             let mut per_window = Vec::new();
-            let candidate = |b: SiteId| {
+            let candidate = |r: usize, b: SiteId| {
                 horizon
                     .candidates
                     .as_ref()
-                    .is_none_or(|c| c[v].contains(&b))
+                    .is_none_or(|c| c[v][r].contains(&b))
             };
-            for _ in horizon.first..horizon.end {
+            for r in 0..horizon.end - horizon.first {
                 let now: Vec<SiteId> = (0..num_sites)
-                    .filter(|&b| costs.is_allowed(v, b) && candidate(b))
+                    .filter(|&b| costs.is_allowed(v, b) && candidate(r, b))
                     .filter(|&b| previous.iter().any(|&a| can_move(costs, v, a, b)))
                     .collect();
                 per_window.push(now.clone());
@@ -325,9 +326,21 @@ fn diagnose(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> Vec<
 struct Columns {
     vars: ProblemVariables,
     index: HashMap<Variable, usize>,
+    /// Integer variables are made continuous: the LP relaxation.
+    relaxed: bool,
 }
 
 impl Columns {
+    /// An integer variable in `lo..=hi` (continuous in the LP relaxation).
+    fn integer(&mut self, lo: f64, hi: f64) -> Variable {
+        let definition = variable().min(lo).max(hi);
+        self.add(if self.relaxed {
+            definition
+        } else {
+            definition.integer()
+        })
+    }
+
     fn add(&mut self, definition: good_lp::VariableDefinition) -> Variable {
         let var = self.vars.add(definition);
         self.index.insert(var, self.index.len());
@@ -353,6 +366,7 @@ fn formulate(
     groups: &[Group],
     reach: &[Vec<Vec<SiteId>>],
     horizon: &Horizon,
+    relaxed: bool,
 ) -> Formulation {
     let instance = costs.instance;
     let params = &instance.params;
@@ -361,6 +375,7 @@ fn formulate(
     let mut vars = Columns {
         vars: ProblemVariables::new(),
         index: HashMap::new(),
+        relaxed,
     };
     let mut objective = Expression::default();
     let mut constraints = Vec::new();
@@ -394,7 +409,7 @@ fn formulate(
                             _ => continue,
                         }
                     };
-                    let var = vars.add(variable().integer().min(0.0).max(size));
+                    let var = vars.integer(0.0, size);
                     if let Some(e) = migration {
                         objective.add_mul(costs.migration_cost(v, a, b, t, e).total_eur(), var);
                     } else if a == FREE {
@@ -475,7 +490,7 @@ fn formulate(
                 busy.add_mul(u, y);
                 busy_max += u * groups[g].members.len() as f64;
             }
-            let hosts = vars.add(variable().integer().min(0.0).max(hosts_max));
+            let hosts = vars.integer(0.0, hosts_max);
             // Tolerance of SPEC section 2 on the active-hosts ceilings.
             let tol = 1e-9 * (hosts_max * cap_cpu.max(site.host_mem_gib)).max(1.0);
             constraints.push((cpu_load.clone() - cap_cpu * hosts).leq(tol));
@@ -509,7 +524,7 @@ fn formulate(
                 if rate < 0.0 {
                     // A negative price would inflate grid power: pin grid = max(0, F − R) with
                     // z = 1 when F ≥ R: grid ≤ F − R·z and grid ≤ grid_max·z.
-                    let grid_on = vars.add(variable().binary());
+                    let grid_on = vars.integer(0.0, 1.0);
                     constraints
                         .push((Expression::from(grid) - facility + renewable * grid_on).leq(0.0));
                     constraints.push((Expression::from(grid) - grid_max * grid_on).leq(0.0));
@@ -534,9 +549,9 @@ fn formulate(
                 } else if mem_dominates {
                     constraints.push(below_ceiling(hosts, &mem_load, site.host_mem_gib));
                 } else {
-                    let hosts_by_cpu = vars.add(variable().integer().min(0.0).max(hosts_max));
-                    let hosts_by_mem = vars.add(variable().integer().min(0.0).max(hosts_max));
-                    let cpu_binds = vars.add(variable().binary());
+                    let hosts_by_cpu = vars.integer(0.0, hosts_max);
+                    let hosts_by_mem = vars.integer(0.0, hosts_max);
+                    let cpu_binds = vars.integer(0.0, 1.0);
                     for (k, load, cap) in [
                         (hosts_by_cpu, &cpu_load, cap_cpu),
                         (hosts_by_mem, &mem_load, site.host_mem_gib),
@@ -775,7 +790,7 @@ fn disaggregate(
 pub fn model_size(costs: &Costs, horizon: &Horizon) -> (usize, usize) {
     let groups = group_vms(costs, horizon);
     let reach = reachable_sites(costs, &groups, horizon);
-    let formulation = formulate(costs, &groups, &reach, horizon);
+    let formulation = formulate(costs, &groups, &reach, horizon, false);
     (formulation.vars.index.len(), formulation.constraints.len())
 }
 
@@ -803,7 +818,37 @@ pub fn solve_horizon(
     settings: &SolveSettings,
     time_limit_s: Option<f64>,
 ) -> HorizonOutcome {
-    solve_model(costs, horizon, base, start, settings, time_limit_s, false)
+    solve_model(
+        costs,
+        horizon,
+        base,
+        start,
+        settings,
+        time_limit_s,
+        Mode::Milp,
+    )
+}
+
+/// The optimum of the horizon's LP relaxation (every integer made continuous): a lower bound
+/// on its part of the objective, weaker than [`lp_bound`]'s root node but much cheaper.
+/// `None` when the LP was not solved in time.
+pub fn relaxation_bound(
+    costs: &Costs,
+    horizon: &Horizon,
+    settings: &SolveSettings,
+    time_limit_s: Option<f64>,
+) -> Option<f64> {
+    let base = Plan::stay(costs.instance);
+    solve_model(
+        costs,
+        horizon,
+        &base,
+        None,
+        settings,
+        time_limit_s,
+        Mode::Lp,
+    )
+    .bound_eur
 }
 
 /// The dual bound of the horizon's MILP after its root node (LP relaxation and cuts, no
@@ -816,8 +861,27 @@ pub fn lp_bound(
     time_limit_s: Option<f64>,
 ) -> Option<f64> {
     let base = Plan::stay(costs.instance);
-    let out = solve_model(costs, horizon, &base, None, settings, time_limit_s, true);
+    let out = solve_model(
+        costs,
+        horizon,
+        &base,
+        None,
+        settings,
+        time_limit_s,
+        Mode::RootBound,
+    );
     out.bound_eur
+}
+
+/// What [`solve_model`] solves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The MILP, to the gap or the time limit.
+    Milp,
+    /// The MILP's root node, for its bound.
+    RootBound,
+    /// The LP relaxation, for its optimum.
+    Lp,
 }
 
 fn solve_model(
@@ -827,7 +891,7 @@ fn solve_model(
     start: Option<&Plan>,
     settings: &SolveSettings,
     time_limit_s: Option<f64>,
-    relaxation: bool,
+    mode: Mode,
 ) -> HorizonOutcome {
     let instance = costs.instance;
     let groups = group_vms(costs, horizon);
@@ -842,7 +906,7 @@ fn solve_model(
     if reach.iter().any(|w| w.iter().any(|sites| sites.is_empty())) {
         return infeasible(diagnose(costs, &groups, &reach), Vec::new());
     }
-    let formulation = formulate(costs, &groups, &reach, horizon);
+    let formulation = formulate(costs, &groups, &reach, horizon, mode == Mode::Lp);
     let num_columns = formulation.vars.index.len();
     let mut notes = vec![format!(
         "MILP for windows {}..{}: {} VMs in {} groups, {} columns ({} flows), {} rows",
@@ -897,6 +961,7 @@ fn solve_model(
     let Columns {
         vars,
         index: column_of,
+        ..
     } = vars;
     let mut problem = vars.minimise(objective).using(highs);
     for c in constraints {
@@ -919,7 +984,7 @@ fn solve_model(
     model.set_option("random_seed", 0);
     model.set_option("mip_rel_gap", settings.gap);
     model.set_option("mip_abs_gap", 1e-9);
-    if relaxation {
+    if mode == Mode::RootBound {
         // The root node with HiGHS's cuts: its dual bound is much tighter than the bare LP's,
         // because cuts on the integer host counts recover most of the idle power the LP spreads.
         model.set_option("mip_max_nodes", 1);
@@ -938,6 +1003,18 @@ fn solve_model(
         Err(e) => return fallback(notes, format!("HiGHS failed: {e:?}"), None),
     };
     let model_status = solved.status();
+    if mode == Mode::Lp {
+        // An LP optimum is a bound; its fractional flows are no plan.
+        let bound = (model_status == HighsModelStatus::Optimal).then(|| solved.objective_value());
+        notes.push(format!("HiGHS LP: {model_status:?}, bound {bound:?}"));
+        return HorizonOutcome {
+            plan: None,
+            status: Status::Unknown,
+            bound_eur: bound,
+            reasons: Vec::new(),
+            notes,
+        };
+    }
     let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
     let mut bound = solved
         .double_info_value(c"mip_dual_bound")

@@ -90,7 +90,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         return start_outcome;
     };
     let mut notes = start_outcome.notes.clone();
-    let mut start_evaluation = evaluate(costs, &start_plan);
+    let start_evaluation = evaluate(costs, &start_plan);
     let start_plan = if start_evaluation.is_feasible() {
         start_plan
     } else {
@@ -100,7 +100,6 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
                 notes.push(format!(
                     "the {start_name} plan was infeasible and was repaired"
                 ));
-                start_evaluation = evaluate(costs, &repaired);
                 repaired
             }
             _ => {
@@ -114,7 +113,28 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             }
         }
     };
-    let start_objective = start_evaluation.objective_eur;
+    let (plan, more) = improve(costs, start_plan, settings, started);
+    notes.extend(more);
+    Outcome {
+        plan: Some(plan),
+        status: Status::Feasible,
+        bound_eur: start_outcome.bound_eur,
+        reasons: Vec::new(),
+        notes,
+    }
+}
+
+/// Simulated annealing from a feasible `start_plan`: `settings.restarts` restarts in parallel,
+/// the best by (objective, restart) kept; never worse than the start. Returns the plan and
+/// notes.
+pub fn improve(
+    costs: &Costs,
+    start_plan: Plan,
+    settings: &SolveSettings,
+    started: Instant,
+) -> (Plan, Vec<String>) {
+    let start_objective = evaluate(costs, &start_plan).objective_eur;
+    let mut notes = Vec::new();
     let restarts = settings.restarts.max(1);
     let results: Vec<Restart> = (0..restarts)
         .into_par_iter()
@@ -131,8 +151,8 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     let proposals: usize = results.iter().map(|r| r.proposals).sum();
     let accepted: usize = results.iter().map(|r| r.accepted).sum();
     notes.push(format!(
-        "local search from {start_name} ({start_objective} EUR): {restarts} restarts, \
-         {proposals} proposals, {accepted} accepted"
+        "local search from {start_objective} EUR: {restarts} restarts, {proposals} proposals, \
+         {accepted} accepted"
     ));
     let plan = match best {
         Some((objective, r)) if objective < start_objective => {
@@ -144,13 +164,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         }
         _ => start_plan,
     };
-    Outcome {
-        plan: Some(plan),
-        status: Status::Feasible,
-        bound_eur: start_outcome.bound_eur,
-        reasons: Vec::new(),
-        notes,
-    }
+    (plan, notes)
 }
 
 /// What one restart found.

@@ -41,6 +41,10 @@ pub struct SolveSettings {
     /// Windowed solver: sites each VM may move to in a block, besides those it uses in the
     /// current plan, taken cheapest first (default 3; 0 = every site).
     pub candidate_sites: usize,
+    /// Windowed solver: sites in each coordination neighbourhood; each pass splits the sites
+    /// into groups of this many, and a block's VMs move only within the group they are in
+    /// (default 3; 0 = every site).
+    pub neighbourhood_sites: usize,
     /// Windowed solver: also solve the whole horizon's root node for a tighter bound, beside
     /// the blocks (default true).
     pub root_bound: bool,
@@ -60,6 +64,7 @@ impl Default for SolveSettings {
             block_windows: 6,
             coordination_passes: 4,
             candidate_sites: 3,
+            neighbourhood_sites: 3,
             root_bound: true,
         }
     }

@@ -90,7 +90,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
 
 /// Re-routes VMs in `plan` (which must be feasible): fluid rounds, then exact rounds. Returns
 /// the best plan seen by the evaluator (never worse than `plan`) and notes.
-fn improve(
+pub fn improve(
     costs: &Costs,
     plan: Plan,
     settings: &SolveSettings,

@@ -1,47 +1,61 @@
 //! The parallel windowed solver: the horizon is cut into blocks of consecutive windows, each
-//! block is a small MILP, and the blocks are solved side by side with rayon.
+//! block is re-planned as a small MILP, and the blocks are solved side by side with rayon.
 //!
 //! # Method
 //! 1. **Start.** The best feasible plan among `local` (simulated annealing from `paths`) and
 //!    the repaired stay plan.
-//! 2. **Bound.** Every block is solved with a free start: its first window's placement pays
-//!    only the cheapest migration that could bring each VM there and obeys no migration limit.
-//!    Any full plan, cut into blocks, costs at least each block's optimum of that relaxation, so
-//!    the sum of the blocks' proven bounds is a lower bound on the whole problem. It is loose
-//!    where moves are dear (each block may assume its VMs already travelled), so beside it the
-//!    whole horizon's root node (LP relaxation with HiGHS's cuts) is solved where it is small
-//!    enough, and the larger bound counts.
-//! 3. **Coordination.** Passes: every block is re-solved in parallel with its neighbours'
-//!    boundary placements held fixed (the site before the block and the site in the window
-//!    after it, with the migrations into both planned and costed) and each VM restricted to
-//!    the sites it uses and its `candidate_sites` cheapest others. Blocks of one colour (every
-//!    other block) share no window and no cost, so merging the even blocks, or the odd ones,
-//!    costs exactly what they found; merging all of them usually does better still but each
-//!    assumed its neighbours' old boundary, so every merge is costed by the evaluator and the
-//!    best feasible one that improves the plan is kept. Each block starts from its current part
-//!    of the plan, so no pass makes the plan worse. One pass is one parallel round of all the
-//!    blocks (rather than two rounds of half of them, as red-black passes would be), which
-//!    keeps two threads busy with four blocks. Passes stop when one improves the objective by
-//!    less than the gap, after `coordination_passes`, or at the time limit.
+//! 2. **Coordination.** Passes over the blocks. A pass splits the sites into groups of
+//!    `neighbourhood_sites` (a shuffle seeded by `seed` and the pass) and runs two colour
+//!    rounds, the even blocks and then the odd ones. In a round, every block of the colour is
+//!    re-solved once per site group, all in parallel, as a MILP in which:
+//!    - the neighbours' boundary placements are fixed: the site before the block and the site
+//!      in the window after it, with the migrations into both planned and costed;
+//!    - in each window, a VM the current plan puts in the group may move to the group's sites
+//!      among those it uses and its `candidate_sites` cheapest others; every other VM stays.
+//!
+//!    The tasks of a round change disjoint (VM, window) cells, and blocks of one colour share
+//!    no window and no cost, so their merge costs what they found together; the evaluator
+//!    checks it (link budgets are shared) and keeps it only if it improves the plan, else the
+//!    best single task's plan. Each task starts from the current plan, so no round makes the
+//!    plan worse. Small site groups keep the MILPs small (a third of the fleet with three
+//!    sites each, instead of all of it with every site) and give a round more tasks than
+//!    threads. Passes stop after `coordination_passes`, at the time limit, or when two passes
+//!    in a row (one where the groups never change) improve the objective by less than the gap.
+//! 3. **Bounds**, solved beside the coordination:
+//!    - the whole horizon's root node (LP relaxation with HiGHS's cuts) with `root_bound`, else
+//!      its bare LP relaxation, which is much cheaper;
+//!    - every block with a free start: its first window's placement pays only the cheapest
+//!      migration that could bring each VM there and obeys no migration limit. Any full plan,
+//!      cut into blocks, costs at least each block's optimum of that relaxation, so the sum of
+//!      the blocks' root-node bounds is a lower bound on the whole problem. It is loose where
+//!      moves are dear, and only solved where blocks are small.
+//!
+//!    The larger bound counts.
 //!
 //! # Complexity
-//! Each block is a MILP of O(V · S² · B) flow columns for B windows per block, against
-//! O(V · S² · T) for the whole horizon; 1 + passes rounds of ⌈T/B⌉ independent solves,
-//! spread over the rayon pool, and three evaluations per pass.
+//! A task is a MILP of O(V_g · S_g² · B) flow columns for the V_g VMs in a group of S_g sites
+//! and B windows per block (plus O(V · B) fixed ones), against O(V · S² · T) for the whole
+//! horizon; a pass is two rounds of ⌈T/B⌉ · ⌈S/S_g⌉ independent solves in all, spread over
+//! the rayon pool, and up to two evaluations per round (one per task where a merge fails).
 
-use super::exact::{lp_bound, solve_horizon, Horizon};
+use super::exact::{lp_bound, relaxation_bound, solve_horizon, Horizon};
 use super::repair::repair;
 use super::{Outcome, SolveSettings, Status};
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
+use crate::generate::rng::Rng;
 use crate::instance::SiteId;
 use crate::plan::Plan;
 use rayon::prelude::*;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Largest whole-horizon model (in flow columns, V·S²·T) whose root node is solved for a
 /// bound; beyond it the root alone would take longer than the blocks.
 const ROOT_BOUND_MAX_COLUMNS: usize = 1_500_000;
+
+/// Largest block (in flow columns, V·S²·B) whose free-start root node is solved for a bound;
+/// beyond it the blocks' roots take long and the whole horizon's bound is the better buy.
+const BLOCK_BOUND_MAX_COLUMNS: usize = 100_000;
 
 /// Each VM's site before window `first` under `plan`.
 fn sites_before(costs: &Costs, plan: &Plan, first: usize) -> Vec<SiteId> {
@@ -50,52 +64,118 @@ fn sites_before(costs: &Costs, plan: &Plan, first: usize) -> Vec<SiteId> {
         .collect()
 }
 
-/// Where each VM may go in block `first..end`: the sites the current plan uses for it (so
-/// that the current plan stays feasible) and its `extra` cheapest other sites by marginal
-/// energy cost over the block. `None` (every site) when `extra` is 0 or covers all sites.
-fn candidates(
+/// Each VM's cheapest sites for block `first..end`: the sites the current plan uses for it
+/// around the block (so that the current plan stays feasible) and its `extra` cheapest other
+/// sites by marginal energy cost over the block; every allowed site when `extra` is 0 or
+/// covers all sites.
+fn cheapest_sites(
     costs: &Costs,
     plan: &Plan,
     first: usize,
     end: usize,
     extra: usize,
-) -> Option<Vec<Vec<SiteId>>> {
+) -> Vec<Vec<SiteId>> {
     let instance = costs.instance;
     let num_sites = instance.num_sites();
-    if extra == 0 || extra + 1 >= num_sites {
-        return None;
+    (0..instance.num_vms())
+        .map(|v| {
+            if extra == 0 || extra + 1 >= num_sites {
+                return (0..num_sites).collect();
+            }
+            let mut keep: Vec<SiteId> = (first.saturating_sub(1)
+                ..(end + 1).min(instance.num_windows()))
+                .map(|t| plan.site[[v, t]])
+                .collect();
+            keep.push(plan.previous_site(instance, v, first));
+            let mut others: Vec<(f64, SiteId)> = (0..num_sites)
+                .filter(|s| !keep.contains(s) && costs.is_allowed(v, *s))
+                .map(|s| {
+                    let cost: f64 = (first..end).map(|t| costs.fluid_vm_eur(v, s, t)).sum();
+                    (cost, s)
+                })
+                .collect();
+            others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            keep.extend(others.iter().take(extra).map(|&(_, s)| s));
+            keep.sort_unstable();
+            keep.dedup();
+            keep
+        })
+        .collect()
+}
+
+/// The neighbourhood of block `first..end` within the site group `group`: in each window, a
+/// VM the current plan puts in the group may go to any of its cheapest sites in the group;
+/// every other VM stays where it is. Sites outside the group keep their load, so tasks on
+/// disjoint groups of one block change disjoint parts of the plan.
+fn neighbourhood(
+    plan: &Plan,
+    first: usize,
+    end: usize,
+    cheapest: &[Vec<SiteId>],
+    group: &[SiteId],
+) -> Vec<Vec<Vec<SiteId>>> {
+    cheapest
+        .iter()
+        .enumerate()
+        .map(|(v, sites)| {
+            (first..end)
+                .map(|t| {
+                    let now = plan.site[[v, t]];
+                    if group.contains(&now) {
+                        let mut here: Vec<SiteId> = sites
+                            .iter()
+                            .copied()
+                            .filter(|s| group.contains(s))
+                            .collect();
+                        if !here.contains(&now) {
+                            here.push(now);
+                            here.sort_unstable();
+                        }
+                        here
+                    } else {
+                        vec![now]
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Pass `pass`'s split of the sites into groups of `size` (every site in one group when
+/// `size` is 0 or covers them all): a shuffle seeded by `seed` and the pass, cut into groups
+/// as even as can be.
+fn site_groups(num_sites: usize, size: usize, seed: u64, pass: usize) -> Vec<Vec<SiteId>> {
+    let mut sites: Vec<SiteId> = (0..num_sites).collect();
+    if size == 0 || size >= num_sites {
+        return vec![sites];
     }
-    Some(
-        (0..instance.num_vms())
-            .map(|v| {
-                let mut keep: Vec<SiteId> = (first.saturating_sub(1)
-                    ..(end + 1).min(instance.num_windows()))
-                    .map(|t| plan.site[[v, t]])
-                    .collect();
-                keep.push(plan.previous_site(instance, v, first));
-                let mut others: Vec<(f64, SiteId)> = (0..num_sites)
-                    .filter(|s| !keep.contains(s) && costs.is_allowed(v, *s))
-                    .map(|s| {
-                        let cost: f64 = (first..end).map(|t| costs.fluid_vm_eur(v, s, t)).sum();
-                        (cost, s)
-                    })
-                    .collect();
-                others.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                keep.extend(others.iter().take(extra).map(|&(_, s)| s));
-                keep.sort_unstable();
-                keep.dedup();
-                keep
-            })
-            .collect(),
-    )
+    Rng::new(seed).fork(pass as u64).shuffle(&mut sites);
+    let count = num_sites.div_ceil(size);
+    let mut groups: Vec<Vec<SiteId>> = (0..count)
+        .map(|i| sites[i * num_sites / count..(i + 1) * num_sites / count].to_vec())
+        .collect();
+    for group in &mut groups {
+        group.sort_unstable();
+    }
+    groups
 }
 
 /// The best feasible start among local search (if registered) and the repaired stay plan.
-fn start_plan(costs: &Costs, settings: &SolveSettings, started: Instant) -> Option<(Plan, f64)> {
+fn start_plan(
+    costs: &Costs,
+    settings: &SolveSettings,
+    started: Instant,
+    notes: &mut Vec<String>,
+) -> Option<(Plan, f64)> {
     let mut candidates: Vec<Plan> = Vec::new();
     // Local search from greedy is cheap next to the MILPs and a much better start.
     if let Some(local) = super::find("local") {
         if let Some(plan) = local(costs, settings, started).plan {
+            notes.push(format!(
+                "local: {} EUR at {:.1} s",
+                evaluate(costs, &plan).objective_eur,
+                started.elapsed().as_secs_f64()
+            ));
             candidates.push(plan);
         }
     }
@@ -121,7 +201,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         .map(|f| (f, (f + block).min(windows)))
         .collect();
     let mut notes = vec![format!("{} blocks of up to {block} windows", blocks.len())];
-    let Some((plan, objective)) = start_plan(costs, settings, started) else {
+    let Some((plan, objective)) = start_plan(costs, settings, started, &mut notes) else {
         return Outcome {
             plan: None,
             status: Status::Unknown,
@@ -130,24 +210,23 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             notes,
         };
     };
-    notes.push(format!("start: {objective} EUR"));
-    // The whole horizon's root-node bound runs beside everything else: with two or more
-    // threads it costs no wall time; with one it gets half the time limit.
-    let num_sites = instance.num_sites();
-    let columns_estimate = instance.num_vms() * num_sites * num_sites * windows;
-    let root_limit = settings.time_left_s(started).map(|left| {
-        if rayon::current_num_threads() > 1 {
+    notes.push(format!(
+        "start: {objective} EUR at {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
+    // The bounds run beside the coordination: with two or more threads they cost little wall
+    // time; with one they run first and get at most half the time left.
+    let deadline = settings.time_left_s(started).map(|left| {
+        let share = if rayon::current_num_threads() > 1 {
             left
         } else {
             left / 2.0
-        }
+        };
+        Instant::now() + Duration::from_secs_f64(share)
     });
-    let (root, (plan, objective, blocks_bound, block_notes)) = rayon::join(
-        || {
-            (settings.root_bound && columns_estimate <= ROOT_BOUND_MAX_COLUMNS)
-                .then(|| lp_bound(costs, &Horizon::whole(costs), settings, root_limit))
-                .flatten()
-        },
+    let start = plan.clone();
+    let ((root, blocks_bound), (plan, objective, block_notes)) = rayon::join(
+        || bounds(costs, settings, &blocks, &start, deadline),
         || coordinate(costs, settings, started, &blocks, plan, objective),
     );
     notes.extend(block_notes);
@@ -155,8 +234,13 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
+    let whole = if settings.root_bound {
+        "root node"
+    } else {
+        "LP relaxation"
+    };
     notes.push(format!(
-        "bounds: free-start blocks {blocks_bound:?}, whole root node {root:?}"
+        "bounds: free-start blocks {blocks_bound:?}, whole horizon's {whole} {root:?}"
     ));
     let status = match bound_eur {
         Some(b) if objective - b <= settings.gap * objective.abs() => Status::Optimal,
@@ -171,8 +255,56 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     }
 }
 
-/// Block bounds, then coordination passes; returns the plan, its objective, the
-/// sum of the blocks' free-start bounds and notes.
+/// Proven lower bounds, each `None` where it was not found by `deadline` or its model is too
+/// large: the whole horizon's (its root node with `settings.root_bound`, else its LP
+/// relaxation) and the sum of the blocks' free-start root nodes.
+fn bounds(
+    costs: &Costs,
+    settings: &SolveSettings,
+    blocks: &[(usize, usize)],
+    plan: &Plan,
+    deadline: Option<Instant>,
+) -> (Option<f64>, Option<f64>) {
+    let instance = costs.instance;
+    let num_sites = instance.num_sites();
+    let limit = || deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
+    let columns = |windows: usize| instance.num_vms() * num_sites * num_sites * windows;
+    let longest = blocks.iter().map(|&(f, e)| e - f).max().unwrap_or(0);
+    rayon::join(
+        || {
+            if columns(instance.num_windows()) > ROOT_BOUND_MAX_COLUMNS {
+                return None;
+            }
+            let whole = Horizon::whole(costs);
+            if settings.root_bound {
+                lp_bound(costs, &whole, settings, limit())
+            } else {
+                relaxation_bound(costs, &whole, settings, limit())
+            }
+        },
+        || {
+            if blocks.len() < 2 || columns(longest) > BLOCK_BOUND_MAX_COLUMNS {
+                return None;
+            }
+            blocks
+                .par_iter()
+                .map(|&(first, end)| {
+                    let horizon = Horizon {
+                        first,
+                        end,
+                        initial: sites_before(costs, plan, first),
+                        free_start: first > 0,
+                        fixed_end: None,
+                        candidates: None,
+                    };
+                    lp_bound(costs, &horizon, settings, limit())
+                })
+                .sum()
+        },
+    )
+}
+
+/// Coordination passes from `plan`; returns the plan, its objective and notes.
 fn coordinate(
     costs: &Costs,
     settings: &SolveSettings,
@@ -180,104 +312,211 @@ fn coordinate(
     blocks: &[(usize, usize)],
     mut plan: Plan,
     mut objective: f64,
-) -> (Plan, f64, Option<f64>, Vec<String>) {
+) -> (Plan, f64, Vec<String>) {
     let instance = costs.instance;
     let windows = instance.num_windows();
+    let num_sites = instance.num_sites();
+    let threads = rayon::current_num_threads().max(1);
     let mut notes = Vec::new();
     let passes = settings.coordination_passes;
-    // Rounds of solves still to run: the bound round and one per pass.
-    let mut rounds_left = 1 + passes;
-    // A round runs its blocks on the pool's threads, a wave of `threads` blocks at a time, so
-    // each block gets its wave's share of the round's time.
-    let waves = blocks
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1))
-        .max(1);
-    let round_limit = |rounds_left: usize| {
+    // Colour rounds per pass: the even blocks, then the odd ones.
+    let colours = if blocks.len() > 1 { 2 } else { 1 };
+    let mut rounds_left = passes * colours;
+    // A round runs its tasks on the pool's threads, a wave of `threads` at a time, so each
+    // task gets its wave's share of the round's time.
+    let task_limit = |rounds_left: usize, tasks: usize| {
+        let waves = tasks.div_ceil(threads).max(1);
         settings
             .time_left_s(started)
             .map(|left| left / rounds_left.max(1) as f64 / waves as f64)
     };
-    // Bound: every block with a free start, in parallel.
-    let limit = round_limit(rounds_left);
-    let bounds: Vec<Option<f64>> = blocks
-        .par_iter()
-        .map(|&(first, end)| {
-            let horizon = Horizon {
-                first,
-                end,
-                initial: sites_before(costs, &plan, first),
-                free_start: first > 0,
-                fixed_end: None,
-                candidates: None,
-            };
-            solve_horizon(costs, &horizon, &plan, Some(&plan), settings, limit).bound_eur
-        })
-        .collect();
-    rounds_left -= 1;
-    let blocks_bound: Option<f64> = bounds.iter().copied().sum();
-    // Coordination: every block re-solved in parallel with its neighbours' boundary
-    // placements fixed, then the best of three merges kept.
-    for pass in 0..passes {
+    // Coordination: in each colour round every block of the colour is re-solved in each site
+    // group, in parallel, with everything outside it held fixed.
+    let mut idle_passes = 0;
+    'passes: for pass in 0..passes {
         let before = objective;
-        let limit = round_limit(rounds_left);
-        rounds_left = rounds_left.saturating_sub(1);
-        if limit.is_some_and(|l| l <= 0.0) {
-            break;
-        }
-        let current = &plan;
-        let solved: Vec<Option<Plan>> = blocks
-            .par_iter()
-            .map(|&(first, end)| {
-                let horizon = Horizon {
-                    first,
-                    end,
-                    initial: sites_before(costs, current, first),
-                    free_start: false,
-                    fixed_end: (end < windows).then(|| {
-                        (0..instance.num_vms())
-                            .map(|v| current.site[[v, end]])
-                            .collect()
-                    }),
-                    candidates: candidates(costs, current, first, end, settings.candidate_sites),
-                };
-                solve_horizon(costs, &horizon, current, Some(current), settings, limit).plan
-            })
-            .collect();
-        // Blocks of one colour (every other block) share no window and no cost, so their
-        // merge costs exactly what the blocks found; all blocks together usually do better
-        // still, but adjacent blocks each assumed the other's boundary, so that merge is
-        // checked like the others.
-        let merge = |keep: &dyn Fn(usize) -> bool| {
+        let groups = site_groups(num_sites, settings.neighbourhood_sites, settings.seed, pass);
+        for colour in 0..colours {
+            let limit_now = task_limit(rounds_left, 1);
+            if limit_now.is_some_and(|l| l <= 0.0) {
+                break 'passes;
+            }
+            let tasks: Vec<(usize, usize)> = (0..blocks.len())
+                .filter(|i| i % 2 == colour)
+                .flat_map(|i| (0..groups.len()).map(move |g| (i, g)))
+                .collect();
+            let limit = task_limit(rounds_left, tasks.len());
+            rounds_left = rounds_left.saturating_sub(1);
+            let current = &plan;
+            let cheapest: Vec<Vec<Vec<SiteId>>> = blocks
+                .iter()
+                .map(|&(first, end)| {
+                    cheapest_sites(costs, current, first, end, settings.candidate_sites)
+                })
+                .collect();
+            let solved: Vec<(Option<Plan>, f64, bool)> = tasks
+                .par_iter()
+                .map(|&(i, g)| {
+                    let t0 = Instant::now();
+                    let (first, end) = blocks[i];
+                    let horizon = Horizon {
+                        first,
+                        end,
+                        initial: sites_before(costs, current, first),
+                        free_start: false,
+                        fixed_end: (end < windows).then(|| {
+                            (0..instance.num_vms())
+                                .map(|v| current.site[[v, end]])
+                                .collect()
+                        }),
+                        candidates: Some(neighbourhood(
+                            current,
+                            first,
+                            end,
+                            &cheapest[i],
+                            &groups[g],
+                        )),
+                    };
+                    let out =
+                        solve_horizon(costs, &horizon, current, Some(current), settings, limit);
+                    (
+                        out.plan,
+                        t0.elapsed().as_secs_f64(),
+                        out.status == Status::Optimal,
+                    )
+                })
+                .collect();
+            let slowest = solved.iter().map(|x| x.1).fold(0.0, f64::max);
+            let optimal = solved.iter().filter(|x| x.2).count();
+            notes.push(format!(
+                "pass {} colour {colour}: {} tasks, {optimal} solved to optimality, slowest \
+                 {slowest:.2} s",
+                pass + 1,
+                tasks.len()
+            ));
+            let solved: Vec<Option<Plan>> = solved.into_iter().map(|x| x.0).collect();
+            // The tasks of a round change disjoint (VM, window) cells, and blocks of one colour
+            // share no window and no cost, so the merge costs what the tasks found together;
+            // link budgets are shared, so the merge is checked, and where it fails each task's
+            // plan on its own is.
             let mut merged = plan.clone();
-            for (i, (&(first, end), block_plan)) in blocks.iter().zip(&solved).enumerate() {
-                if let (true, Some(block_plan)) = (keep(i), block_plan) {
+            for (&(i, _), task_plan) in tasks.iter().zip(&solved) {
+                if let Some(task_plan) = task_plan {
+                    let (first, end) = blocks[i];
                     for v in 0..instance.num_vms() {
                         for t in first..end {
-                            merged.site[[v, t]] = block_plan.site[[v, t]];
+                            if task_plan.site[[v, t]] != plan.site[[v, t]] {
+                                merged.site[[v, t]] = task_plan.site[[v, t]];
+                            }
                         }
                     }
                 }
             }
-            merged
-        };
-        let merges = [
-            merge(&|_| true),
-            merge(&|i| i % 2 == 0),
-            merge(&|i| i % 2 == 1),
-        ];
-        for merged in merges {
-            let e = evaluate(costs, &merged);
-            // A worse or broken merge is kept out; so are HiGHS's tolerances.
-            if e.is_feasible() && e.objective_eur < objective {
-                plan = merged;
-                objective = e.objective_eur;
+            let mut accept = |candidate: Plan| {
+                let e = evaluate(costs, &candidate);
+                // A worse or broken plan is kept out; so are HiGHS's tolerances.
+                if e.is_feasible() && e.objective_eur < objective {
+                    plan = candidate;
+                    objective = e.objective_eur;
+                    true
+                } else {
+                    false
+                }
+            };
+            if !accept(merged) {
+                for task_plan in solved.into_iter().flatten() {
+                    accept(task_plan);
+                }
             }
         }
-        notes.push(format!("pass {}: {objective} EUR", pass + 1));
+        notes.push(format!(
+            "pass {}: {objective} EUR at {:.1} s",
+            pass + 1,
+            started.elapsed().as_secs_f64()
+        ));
+        // One idle pass ends the search where every pass sees the same neighbourhoods;
+        // with shuffled site groups, two in a row do.
+        let enough = if groups_vary(num_sites, settings.neighbourhood_sites) {
+            2
+        } else {
+            1
+        };
         if before - objective <= settings.gap * objective.abs().max(1e-9) {
-            break;
+            idle_passes += 1;
+            if idle_passes >= enough {
+                break;
+            }
+        } else {
+            idle_passes = 0;
         }
     }
-    (plan, objective, blocks_bound, notes)
+    (plan, objective, notes)
+}
+
+/// Whether the passes' site groups differ from pass to pass.
+fn groups_vary(num_sites: usize, size: usize) -> bool {
+    size != 0 && size < num_sites
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::read::read_instance;
+    use std::path::Path;
+
+    #[test]
+    fn site_groups_split_every_site_once_in_near_even_groups() {
+        for num_sites in 1..=9 {
+            for size in 0..=num_sites + 1 {
+                for pass in 0..3 {
+                    let groups = site_groups(num_sites, size, 7, pass);
+                    let mut all: Vec<SiteId> = groups.iter().flatten().copied().collect();
+                    all.sort_unstable();
+                    assert_eq!(all, (0..num_sites).collect::<Vec<_>>());
+                    if size == 0 || size >= num_sites {
+                        assert_eq!(groups.len(), 1);
+                    } else {
+                        assert_eq!(groups.len(), num_sites.div_ceil(size));
+                        let lengths: Vec<usize> = groups.iter().map(Vec::len).collect();
+                        let (lo, hi) = (lengths.iter().min(), lengths.iter().max());
+                        assert!(hi.unwrap() - lo.unwrap() <= 1, "{lengths:?}");
+                        assert!(*hi.unwrap() <= size);
+                    }
+                    // Seeded: the same pass gives the same groups.
+                    assert_eq!(groups, site_groups(num_sites, size, 7, pass));
+                }
+            }
+        }
+        // Passes differ, or the neighbourhoods would never change.
+        let passes: Vec<_> = (0..6).map(|p| site_groups(8, 3, 1, p)).collect();
+        assert!(passes.windows(2).any(|w| w[0] != w[1]));
+    }
+
+    #[test]
+    fn a_neighbourhood_frees_only_the_group_and_keeps_the_current_plan_in_it() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("instances/eu-day");
+        let instance = read_instance(&dir).unwrap();
+        let costs = Costs::new(&instance);
+        let plan = repair(&costs, &Plan::stay(&instance)).unwrap();
+        let (first, end) = (6, 12);
+        let cheapest = cheapest_sites(&costs, &plan, first, end, 1);
+        let group = vec![0, 2];
+        let cells = neighbourhood(&plan, first, end, &cheapest, &group);
+        let mut free = 0;
+        for (v, windows) in cells.iter().enumerate() {
+            assert_eq!(windows.len(), end - first);
+            for (r, sites) in windows.iter().enumerate() {
+                let now = plan.site[[v, first + r]];
+                assert!(sites.contains(&now), "the current plan stays possible");
+                if group.contains(&now) {
+                    assert!(sites.iter().all(|s| group.contains(s)));
+                    assert!(sites.iter().all(|s| cheapest[v].contains(s)));
+                    free += (sites.len() > 1) as usize;
+                } else {
+                    assert_eq!(sites, &vec![now], "outside the group, a VM stays");
+                }
+            }
+        }
+        assert!(free > 0, "the neighbourhood frees some cells");
+    }
 }

@@ -21,30 +21,101 @@ fn windows_plans_are_feasible_and_bounded_by_the_optimum() {
         let costs = Costs::new(&instance);
         let optimum = exact::solve(&costs, &SolveSettings::default(), Instant::now());
         let optimum = evaluate(&costs, optimum.plan.as_ref().unwrap()).objective_eur;
-        let settings = SolveSettings {
-            block_windows: 1,
-            ..SolveSettings::default()
-        };
-        let outcome = windows::solve(&costs, &settings, Instant::now());
-        let plan = outcome.plan.expect("a plan");
-        let evaluation = evaluate(&costs, &plan);
-        assert!(
-            evaluation.is_feasible(),
-            "{name}: {:?}",
-            evaluation.violations
-        );
         let tolerance = 1e-6 * optimum.abs().max(1e-3);
-        assert!(
-            evaluation.objective_eur >= optimum - tolerance,
-            "{name}: below the optimum"
-        );
-        let bound = outcome.bound_eur.expect("a bound");
-        assert!(
-            bound <= optimum + tolerance,
-            "{name}: bound {bound} above the optimum {optimum}"
-        );
-        assert!(matches!(outcome.status, Status::Feasible | Status::Optimal));
+        // Both whole-horizon bounds are bounds.
+        let whole = exact::Horizon::whole(&costs);
+        let settings = SolveSettings::default();
+        let lp = exact::relaxation_bound(&costs, &whole, &settings, None).expect("an LP bound");
+        let root = exact::lp_bound(&costs, &whole, &settings, None).expect("a root bound");
+        for (what, bound) in [("LP", lp), ("root", root)] {
+            assert!(
+                bound <= optimum + tolerance,
+                "{name}: {what} bound {bound} above the optimum {optimum}"
+            );
+        }
+        // Blocks of one and two windows, site groups of one, two and every site, either
+        // whole-horizon bound.
+        for (block_windows, neighbourhood_sites, root_bound) in
+            [(1, 3, true), (2, 1, false), (2, 2, true), (1, 0, false)]
+        {
+            let settings = SolveSettings {
+                block_windows,
+                neighbourhood_sites,
+                root_bound,
+                ..SolveSettings::default()
+            };
+            let case = format!("{name} ({settings:?})");
+            let outcome = windows::solve(&costs, &settings, Instant::now());
+            let plan = outcome.plan.expect("a plan");
+            let evaluation = evaluate(&costs, &plan);
+            assert!(
+                evaluation.is_feasible(),
+                "{case}: {:?}",
+                evaluation.violations
+            );
+            assert!(
+                evaluation.objective_eur >= optimum - tolerance,
+                "{case}: below the optimum"
+            );
+            let bound = outcome.bound_eur.expect("a bound");
+            assert!(
+                bound <= optimum + tolerance,
+                "{case}: bound {bound} above the optimum {optimum}"
+            );
+            assert!(matches!(outcome.status, Status::Feasible | Status::Optimal));
+        }
     }
+}
+
+/// A per-window candidate list binds the MILP: a VM held to one site in one window is there,
+/// and free in the others.
+#[test]
+fn per_window_candidates_hold_a_vm_where_they_say() {
+    let instance = crate::oracle::tiny("tiny-capacity");
+    let costs = Costs::new(&instance);
+    let settings = SolveSettings::default();
+    let free = exact::solve(&costs, &settings, Instant::now());
+    let free_plan = free.plan.expect("a plan");
+    let windows = instance.num_windows();
+    // Hold some VM, in its last window, to a site the optimum does not use there.
+    let (v, site) = (0..instance.num_vms())
+        .flat_map(|v| (0..instance.num_sites()).map(move |s| (v, s)))
+        .find(|&(v, s)| {
+            free_plan.site[[v, windows - 1]] != s
+                && costs.is_allowed(v, s)
+                && evaluate(&costs, &{
+                    let mut p = free_plan.clone();
+                    p.site[[v, windows - 1]] = s;
+                    p
+                })
+                .is_feasible()
+        })
+        .expect("some VM can go elsewhere");
+    let candidates: Vec<Vec<Vec<usize>>> = (0..instance.num_vms())
+        .map(|u| {
+            (0..windows)
+                .map(|t| {
+                    if u == v && t == windows - 1 {
+                        vec![site]
+                    } else {
+                        (0..instance.num_sites()).collect()
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let horizon = exact::Horizon {
+        candidates: Some(candidates),
+        ..exact::Horizon::whole(&costs)
+    };
+    let stay = wattshift::plan::Plan::stay(&instance);
+    let held = exact::solve_horizon(&costs, &horizon, &stay, None, &settings, None);
+    let plan = held.plan.expect("a plan with the VM held");
+    assert_eq!(plan.site[[v, windows - 1]], site);
+    let e = evaluate(&costs, &plan);
+    assert!(e.is_feasible(), "{:?}", e.violations);
+    let optimum = evaluate(&costs, &free_plan).objective_eur;
+    assert!(e.objective_eur >= optimum - 1e-9 * optimum.abs().max(1.0));
 }
 
 #[test]
