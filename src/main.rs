@@ -175,7 +175,7 @@ struct PlanArgs {
     /// Output directory (written atomically: all files or none).
     #[arg(long)]
     out: PathBuf,
-    /// Solver or configuration: a solver (exact, windows, greedy, pabfd, local, stay), a
+    /// Solver or configuration: a solver (exact, windows, greedy, pabfd, paths, local, stay), a
     /// configuration shipped in solvers/ (e.g. windows-6), or a path to a .toml file.
     #[arg(long, default_value = "exact")]
     solver: String,

@@ -36,7 +36,7 @@ pub struct SolveSettings {
     pub start_solver: String,
     /// Windowed solver: windows per block (default 6).
     pub block_windows: usize,
-    /// Windowed solver: most coordination passes over the block boundaries (default 4).
+    /// Windowed solver: most coordination passes (default 10).
     pub coordination_passes: usize,
     /// Windowed solver: sites each VM may move to in a block, besides those it uses in the
     /// current plan, taken cheapest first (default 3; 0 = every site).
@@ -62,7 +62,7 @@ impl Default for SolveSettings {
             iterations: 200_000,
             start_solver: "paths".to_string(),
             block_windows: 6,
-            coordination_passes: 4,
+            coordination_passes: 10,
             candidate_sites: 3,
             neighbourhood_sites: 3,
             root_bound: true,

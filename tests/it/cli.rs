@@ -477,3 +477,34 @@ fn annotation_columns_are_carried_into_the_outputs_quoted_where_needed() {
     let instance = read_instance(&repo("instances/paper-testbed")).unwrap();
     assert!(read_placement(&out.join("placement.csv"), &instance).is_ok());
 }
+
+/// `plan --help` names every solver there is, and the configuration reference in FORMAT.md
+/// names every key a configuration file takes.
+#[test]
+fn help_and_format_reference_name_every_solver_and_configuration_key() {
+    let help = text(&wattshift(&["plan", "--help"]).stdout);
+    let format = std::fs::read_to_string(repo("docs/FORMAT.md")).unwrap();
+    for (name, _, _) in wattshift::solvers::SOLVERS {
+        assert!(help.contains(name), "plan --help does not name {name}");
+        assert!(
+            format.contains(&format!("`{name}`")),
+            "FORMAT.md does not name {name}"
+        );
+    }
+    let config = std::fs::read_to_string(repo("src/config.rs")).unwrap();
+    let start = config.find("struct ConfigFile").unwrap();
+    let end = start + config[start..].find('}').unwrap();
+    let keys: Vec<&str> = config[start..end]
+        .lines()
+        .filter_map(|line| line.trim().split_once(':'))
+        .map(|(key, _)| key.trim())
+        .filter(|key| !key.starts_with('#') && !key.is_empty())
+        .collect();
+    assert!(keys.len() >= 10, "{keys:?}");
+    for key in keys {
+        assert!(
+            format.contains(&format!("| `{key}` |")),
+            "FORMAT.md's configuration table lacks {key}"
+        );
+    }
+}
