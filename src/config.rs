@@ -60,6 +60,7 @@ struct ConfigFile {
     coordination_passes: Option<usize>,
     candidate_sites: Option<usize>,
     neighbourhood_sites: Option<usize>,
+    polish: Option<bool>,
     root_bound: Option<bool>,
 }
 
@@ -130,6 +131,7 @@ pub fn parse(name: &str, text: &str, origin: &str) -> Result<SolverConfig, Input
     settings.neighbourhood_sites = file
         .neighbourhood_sites
         .unwrap_or(settings.neighbourhood_sites);
+    settings.polish = file.polish.unwrap_or(settings.polish);
     settings.root_bound = file.root_bound.unwrap_or(settings.root_bound);
     Ok(SolverConfig {
         name: name.to_string(),

@@ -45,6 +45,9 @@ pub struct SolveSettings {
     /// into groups of this many, and a block's VMs move only within the group they are in
     /// (default 3; 0 = every site).
     pub neighbourhood_sites: usize,
+    /// Windowed solver: after each pass, local search (`restarts` × `iterations` moves)
+    /// polishes the plan (default true).
+    pub polish: bool,
     /// Windowed solver: also solve the whole horizon's root node for a tighter bound, beside
     /// the blocks (default true).
     pub root_bound: bool,
@@ -65,6 +68,7 @@ impl Default for SolveSettings {
             coordination_passes: 10,
             candidate_sites: 3,
             neighbourhood_sites: 3,
+            polish: true,
             root_bound: true,
         }
     }

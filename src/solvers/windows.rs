@@ -19,7 +19,9 @@
 //!    best single task's plan. Each task starts from the current plan, so no round makes the
 //!    plan worse. Small site groups keep the MILPs small (a third of the fleet with three
 //!    sites each, instead of all of it with every site) and give a round more tasks than
-//!    threads. Passes stop after `coordination_passes`, at the time limit, or when two passes
+//!    threads. With `polish`, local search then runs from the pass's plan (a new seed each
+//!    pass) and is kept if it improves it: its moves and swaps cross the site groups and the
+//!    blocks, and pack hosts where the MILPs left them part-empty. Passes stop after `coordination_passes`, at the time limit, or when two passes
 //!    in a row (one where the groups never change) improve the objective by less than the gap.
 //! 3. **Bounds**, solved beside the coordination:
 //!    - the whole horizon's root node (LP relaxation with HiGHS's cuts) with `root_bound`, else
@@ -36,7 +38,8 @@
 //! A task is a MILP of O(V_g · S_g² · B) flow columns for the V_g VMs in a group of S_g sites
 //! and B windows per block (plus O(V · B) fixed ones), against O(V · S² · T) for the whole
 //! horizon; a pass is two rounds of ⌈T/B⌉ · ⌈S/S_g⌉ independent solves in all, spread over
-//! the rayon pool, and up to two evaluations per round (one per task where a merge fails).
+//! the rayon pool, and up to two evaluations per round (one per task where a merge fails);
+//! plus, with `polish`, one local search per pass (see `local`).
 
 use super::exact::{lp_bound, relaxation_bound, solve_horizon, Horizon};
 use super::repair::repair;
@@ -427,6 +430,20 @@ fn coordinate(
                 for task_plan in solved.into_iter().flatten() {
                     accept(task_plan);
                 }
+            }
+        }
+        if settings.polish && !settings.time_left_s(started).is_some_and(|l| l <= 0.0) {
+            // Local search packs hosts with moves and swaps the MILPs' neighbourhoods do not
+            // reach (across site groups and blocks); a new seed each pass.
+            let polish = SolveSettings {
+                seed: settings.seed.wrapping_add(pass as u64 + 1),
+                ..settings.clone()
+            };
+            let (polished, _) = super::local::improve(costs, plan.clone(), &polish, started);
+            let e = evaluate(costs, &polished);
+            if e.is_feasible() && e.objective_eur < objective {
+                plan = polished;
+                objective = e.objective_eur;
             }
         }
         notes.push(format!(

@@ -34,14 +34,18 @@ fn windows_plans_are_feasible_and_bounded_by_the_optimum() {
             );
         }
         // Blocks of one and two windows, site groups of one, two and every site, either
-        // whole-horizon bound.
-        for (block_windows, neighbourhood_sites, root_bound) in
-            [(1, 3, true), (2, 1, false), (2, 2, true), (1, 0, false)]
-        {
+        // whole-horizon bound, with and without polishing.
+        for (block_windows, neighbourhood_sites, root_bound, polish) in [
+            (1, 3, true, true),
+            (2, 1, false, false),
+            (2, 2, true, true),
+            (1, 0, false, false),
+        ] {
             let settings = SolveSettings {
                 block_windows,
                 neighbourhood_sites,
                 root_bound,
+                polish,
                 ..SolveSettings::default()
             };
             let case = format!("{name} ({settings:?})");
