@@ -838,17 +838,7 @@ pub fn relaxation_bound(
     settings: &SolveSettings,
     time_limit_s: Option<f64>,
 ) -> Option<f64> {
-    let base = Plan::stay(costs.instance);
-    solve_model(
-        costs,
-        horizon,
-        &base,
-        None,
-        settings,
-        time_limit_s,
-        Mode::Lp,
-    )
-    .bound_eur
+    bound_only(costs, horizon, settings, time_limit_s, Mode::Lp)
 }
 
 /// The dual bound of the horizon's MILP after its root node (LP relaxation and cuts, no
@@ -860,17 +850,19 @@ pub fn lp_bound(
     settings: &SolveSettings,
     time_limit_s: Option<f64>,
 ) -> Option<f64> {
+    bound_only(costs, horizon, settings, time_limit_s, Mode::RootBound)
+}
+
+/// The bound of a solve in `mode`, with no start and nothing outside the horizon to keep.
+fn bound_only(
+    costs: &Costs,
+    horizon: &Horizon,
+    settings: &SolveSettings,
+    time_limit_s: Option<f64>,
+    mode: Mode,
+) -> Option<f64> {
     let base = Plan::stay(costs.instance);
-    let out = solve_model(
-        costs,
-        horizon,
-        &base,
-        None,
-        settings,
-        time_limit_s,
-        Mode::RootBound,
-    );
-    out.bound_eur
+    solve_model(costs, horizon, &base, None, settings, time_limit_s, mode).bound_eur
 }
 
 /// What [`solve_model`] solves.

@@ -14,9 +14,10 @@
 //!      among those it uses and its `candidate_sites` cheapest others; every other VM stays.
 //!
 //!    The tasks of a round change disjoint (VM, window) cells, and blocks of one colour share
-//!    no window and no cost, so their merge costs what they found together; the evaluator
-//!    checks it (link budgets are shared) and keeps it only if it improves the plan, else the
-//!    best single task's plan. Each task starts from the current plan, so no round makes the
+//!    no window, so their merge costs what they found together except where they meet: a VM
+//!    that changes group within a block (its migration joins two tasks' cells) and the link
+//!    budgets they share. The evaluator checks the merge and keeps it only if it improves the
+//!    plan, else the best single task's plan. Each task starts from the current plan, so no round makes the
 //!    plan worse. Small site groups keep the MILPs small (a third of the fleet with three
 //!    sites each, instead of all of it with every site) and give a round more tasks than
 //!    threads. With `polish`, local search then runs from the pass's plan (a new seed each
@@ -333,6 +334,18 @@ fn coordinate(
             .time_left_s(started)
             .map(|left| left / rounds_left.max(1) as f64 / waves as f64)
     };
+    let out_of_time = || {
+        settings
+            .time_left_s(started)
+            .is_some_and(|left| left <= 0.0)
+    };
+    // One idle pass ends the search where every pass sees the same neighbourhoods; with
+    // shuffled site groups, two in a row do.
+    let enough_idle = if groups_vary(num_sites, settings.neighbourhood_sites) {
+        2
+    } else {
+        1
+    };
     // Coordination: in each colour round every block of the colour is re-solved in each site
     // group, in parallel, with everything outside it held fixed.
     let mut idle_passes = 0;
@@ -340,8 +353,7 @@ fn coordinate(
         let before = objective;
         let groups = site_groups(num_sites, settings.neighbourhood_sites, settings.seed, pass);
         for colour in 0..colours {
-            let limit_now = task_limit(rounds_left, 1);
-            if limit_now.is_some_and(|l| l <= 0.0) {
+            if out_of_time() {
                 break 'passes;
             }
             let tasks: Vec<(usize, usize)> = (0..blocks.len())
@@ -398,10 +410,9 @@ fn coordinate(
                 tasks.len()
             ));
             let solved: Vec<Option<Plan>> = solved.into_iter().map(|x| x.0).collect();
-            // The tasks of a round change disjoint (VM, window) cells, and blocks of one colour
-            // share no window and no cost, so the merge costs what the tasks found together;
-            // link budgets are shared, so the merge is checked, and where it fails each task's
-            // plan on its own is.
+            // The tasks of a round change disjoint (VM, window) cells; they meet only through a
+            // VM that changes group within a block and through the link budgets, so the merge
+            // is checked, and where it fails each task's plan on its own is.
             let mut merged = plan.clone();
             for (&(i, _), task_plan) in tasks.iter().zip(&solved) {
                 if let Some(task_plan) = task_plan {
@@ -432,7 +443,7 @@ fn coordinate(
                 }
             }
         }
-        if settings.polish && !settings.time_left_s(started).is_some_and(|l| l <= 0.0) {
+        if settings.polish && !out_of_time() {
             // Local search packs hosts with moves and swaps the MILPs' neighbourhoods do not
             // reach (across site groups and blocks); a new seed each pass.
             let polish = SolveSettings {
@@ -451,16 +462,9 @@ fn coordinate(
             pass + 1,
             started.elapsed().as_secs_f64()
         ));
-        // One idle pass ends the search where every pass sees the same neighbourhoods;
-        // with shuffled site groups, two in a row do.
-        let enough = if groups_vary(num_sites, settings.neighbourhood_sites) {
-            2
-        } else {
-            1
-        };
         if before - objective <= settings.gap * objective.abs().max(1e-9) {
             idle_passes += 1;
-            if idle_passes >= enough {
+            if idle_passes >= enough_idle {
                 break;
             }
         } else {
