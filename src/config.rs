@@ -91,7 +91,7 @@ pub fn parse(name: &str, text: &str, origin: &str) -> Result<SolverConfig, Input
         if ok {
             Ok(())
         } else {
-            Err(InputError::file(origin, format!("{what}")))
+            Err(InputError::file(origin, what.to_string()))
         }
     };
     let mut settings = SolveSettings::default();

@@ -596,7 +596,7 @@ fn formulate(
                 let mut any = false;
                 for &g in members {
                     if into.contains_key(&(g, t, s)) {
-                        sum = sum + count_at(g, t, s);
+                        sum += count_at(g, t, s);
                         any = true;
                     }
                 }
