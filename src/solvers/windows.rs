@@ -165,21 +165,11 @@ fn site_groups(num_sites: usize, size: usize, seed: u64, pass: usize) -> Vec<Vec
 }
 
 /// The best feasible start among local search (if registered) and the repaired stay plan.
-fn start_plan(
-    costs: &Costs,
-    settings: &SolveSettings,
-    started: Instant,
-    notes: &mut Vec<String>,
-) -> Option<(Plan, f64)> {
+fn start_plan(costs: &Costs, settings: &SolveSettings, started: Instant) -> Option<(Plan, f64)> {
     let mut candidates: Vec<Plan> = Vec::new();
-    // Local search from greedy is cheap next to the MILPs and a much better start.
+    // Local search (from `paths` by default) is cheap next to the MILPs and a much better start.
     if let Some(local) = super::find("local") {
         if let Some(plan) = local(costs, settings, started).plan {
-            notes.push(format!(
-                "local: {} EUR at {:.1} s",
-                evaluate(costs, &plan).objective_eur,
-                started.elapsed().as_secs_f64()
-            ));
             candidates.push(plan);
         }
     }
@@ -205,7 +195,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         .map(|f| (f, (f + block).min(windows)))
         .collect();
     let mut notes = vec![format!("{} blocks of up to {block} windows", blocks.len())];
-    let Some((plan, objective)) = start_plan(costs, settings, started, &mut notes) else {
+    let Some((plan, objective)) = start_plan(costs, settings, started) else {
         return Outcome {
             plan: None,
             status: Status::Unknown,
