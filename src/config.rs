@@ -25,6 +25,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("windows-6", include_str!("../solvers/windows-6.toml")),
     ("windows-12", include_str!("../solvers/windows-12.toml")),
     ("windows-fast", include_str!("../solvers/windows-fast.toml")),
+    ("windows-day", include_str!("../solvers/windows-day.toml")),
     ("greedy", include_str!("../solvers/greedy.toml")),
     ("pabfd", include_str!("../solvers/pabfd.toml")),
     ("local-fast", include_str!("../solvers/local-fast.toml")),

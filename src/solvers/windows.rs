@@ -5,9 +5,11 @@
 //! 1. **Start.** The best feasible plan among `local` (simulated annealing from `paths`) and
 //!    the repaired stay plan.
 //! 2. **Coordination.** Passes over the blocks. A pass splits the sites into groups of
-//!    `neighbourhood_sites` (a shuffle seeded by `seed` and the pass) and runs two colour
-//!    rounds, the even blocks and then the odd ones. In a round, every block of the colour is
-//!    re-solved once per site group, all in parallel, as a MILP in which:
+//!    `neighbourhood_sites` (pairs in a round-robin schedule, so that every two sites are
+//!    paired once every S − 1 passes; larger groups by a shuffle seeded by `seed` and the
+//!    pass) and runs two colour rounds, the even blocks and then the odd ones. In a round,
+//!    every block of the colour is re-solved once per site group, all in parallel, as a MILP
+//!    in which:
 //!    - the neighbours' boundary placements are fixed: the site before the block and the site
 //!      in the window after it, with the migrations into both planned and costed;
 //!    - in each window, a VM the current plan puts in the group may move to the group's sites
@@ -17,14 +19,16 @@
 //!    no window, so their merge costs what they found together except where they meet: a VM
 //!    that changes group within a block (its migration joins two tasks' cells) and the link
 //!    budgets they share. The evaluator checks the merge and keeps it only if it improves the
-//!    plan, else the best single task's plan. Each task starts from the current plan, so no round makes the
-//!    plan worse. Small site groups keep the MILPs small (a third of the fleet with three
-//!    sites each, instead of all of it with every site) and give a round more tasks than
-//!    threads. With `polish`, local search then runs from the pass's plan (a new seed each
+//!    plan, else the best single task's plan. Each task starts from the current plan, so no
+//!    round makes the plan worse. Small site groups keep the MILPs small (a third of the fleet
+//!    with three sites each, instead of all of it with every site) and give a round more
+//!    tasks than threads. A site alone in its group frees nothing and gets no task.
+//! 3. **Polish.** With `polish`, local search then runs from the pass's plan (a new seed each
 //!    pass) and is kept if it improves it: its moves and swaps cross the site groups and the
-//!    blocks, and pack hosts where the MILPs left them part-empty. Passes stop after `coordination_passes`, at the time limit, or when two passes
-//!    in a row (one where the groups never change) improve the objective by less than the gap.
-//! 3. **Bounds**, solved beside the coordination:
+//!    blocks, and pack hosts where the MILPs left them part-empty. Passes stop after
+//!    `coordination_passes`, at the time limit, or when two passes in a row (one where the
+//!    groups never change) improve the objective by less than the gap.
+//! 4. **Bounds**, solved beside the coordination:
 //!    - the whole horizon's root node (LP relaxation with HiGHS's cuts) with `root_bound`, else
 //!      its bare LP relaxation, which is much cheaper;
 //!    - every block with a free start: its first window's placement pays only the cheapest
@@ -146,22 +150,50 @@ fn neighbourhood(
 }
 
 /// Pass `pass`'s split of the sites into groups of `size` (every site in one group when
-/// `size` is 0 or covers them all): a shuffle seeded by `seed` and the pass, cut into groups
-/// as even as can be.
+/// `size` is 0 or covers them all), seeded by `seed`:
+/// - pairs follow a round-robin schedule over a seeded order of the sites, so that every two
+///   sites share a group once in every S − 1 passes (S rounded up to even; with an odd count
+///   one site sits alone);
+/// - larger groups come from a shuffle seeded by the pass, cut into groups as even as can be.
 fn site_groups(num_sites: usize, size: usize, seed: u64, pass: usize) -> Vec<Vec<SiteId>> {
     let mut sites: Vec<SiteId> = (0..num_sites).collect();
     if size == 0 || size >= num_sites {
         return vec![sites];
     }
-    Rng::new(seed).fork(pass as u64).shuffle(&mut sites);
-    let count = num_sites.div_ceil(size);
-    let mut groups: Vec<Vec<SiteId>> = (0..count)
-        .map(|i| sites[i * num_sites / count..(i + 1) * num_sites / count].to_vec())
-        .collect();
+    let mut groups: Vec<Vec<SiteId>> = if size == 2 {
+        Rng::new(seed).shuffle(&mut sites);
+        // The circle method: the first seat stays, the others turn one seat a pass; seat i
+        // meets seat m − 1 − i. `None` is the empty seat of an odd count.
+        let mut seats: Vec<Option<SiteId>> = sites.into_iter().map(Some).collect();
+        if seats.len() % 2 == 1 {
+            seats.push(None);
+        }
+        let m = seats.len();
+        seats[1..].rotate_right(pass % (m - 1));
+        (0..m / 2)
+            .map(|i| [seats[i], seats[m - 1 - i]].into_iter().flatten().collect())
+            .collect()
+    } else {
+        Rng::new(seed).fork(pass as u64).shuffle(&mut sites);
+        let count = num_sites.div_ceil(size);
+        (0..count)
+            .map(|i| sites[i * num_sites / count..(i + 1) * num_sites / count].to_vec())
+            .collect()
+    };
     for group in &mut groups {
         group.sort_unstable();
     }
+    groups.sort();
     groups
+}
+
+/// The horizon cut into blocks of `length` windows.
+fn cut(windows: usize, length: usize) -> Vec<(usize, usize)> {
+    let length = length.max(1);
+    (0..windows)
+        .step_by(length)
+        .map(|f| (f, (f + length).min(windows)))
+        .collect()
 }
 
 /// The best feasible start among local search (if registered) and the repaired stay plan.
@@ -190,10 +222,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     let instance = costs.instance;
     let windows = instance.num_windows();
     let block = settings.block_windows.max(1);
-    let blocks: Vec<(usize, usize)> = (0..windows)
-        .step_by(block)
-        .map(|f| (f, (f + block).min(windows)))
-        .collect();
+    let blocks = cut(windows, block);
     let mut notes = vec![format!("{} blocks of up to {block} windows", blocks.len())];
     let Some((plan, objective)) = start_plan(costs, settings, started) else {
         return Outcome {
@@ -330,18 +359,23 @@ fn coordinate(
             .is_some_and(|left| left <= 0.0)
     };
     // One idle pass ends the search where every pass sees the same neighbourhoods; with
-    // shuffled site groups, two in a row do.
+    // changing site groups, two in a row do.
     let enough_idle = if groups_vary(num_sites, settings.neighbourhood_sites) {
         2
     } else {
         1
     };
-    // Coordination: in each colour round every block of the colour is re-solved in each site
-    // group, in parallel, with everything outside it held fixed.
+    // In each colour round every block of the colour is re-solved in each site group, in
+    // parallel, with everything outside it held fixed.
     let mut idle_passes = 0;
     'passes: for pass in 0..passes {
         let before = objective;
-        let groups = site_groups(num_sites, settings.neighbourhood_sites, settings.seed, pass);
+        let groups: Vec<Vec<SiteId>> =
+            site_groups(num_sites, settings.neighbourhood_sites, settings.seed, pass)
+                .into_iter()
+                // A lone site frees nothing: its VMs could only stay.
+                .filter(|g| g.len() > 1)
+                .collect();
         for colour in 0..colours {
             if out_of_time() {
                 break 'passes;
@@ -400,9 +434,9 @@ fn coordinate(
                 tasks.len()
             ));
             let solved: Vec<Option<Plan>> = solved.into_iter().map(|x| x.0).collect();
-            // The tasks of a round change disjoint (VM, window) cells; they meet only through a
-            // VM that changes group within a block and through the link budgets, so the merge
-            // is checked, and where it fails each task's plan on its own is.
+            // The tasks of a round change disjoint (VM, window) cells; they meet only
+            // through a VM that changes group within a block and through the link budgets,
+            // so the merge is checked, and where it fails each task's plan on its own is.
             let mut merged = plan.clone();
             for (&(i, _), task_plan) in tasks.iter().zip(&solved) {
                 if let Some(task_plan) = task_plan {
@@ -501,6 +535,31 @@ mod tests {
         // Passes differ, or the neighbourhoods would never change.
         let passes: Vec<_> = (0..6).map(|p| site_groups(8, 3, 1, p)).collect();
         assert!(passes.windows(2).any(|w| w[0] != w[1]));
+    }
+
+    #[test]
+    fn pairs_meet_every_other_site_once_per_cycle() {
+        for num_sites in 3..=9 {
+            let cycle = num_sites + num_sites % 2 - 1;
+            let mut met = vec![vec![0; num_sites]; num_sites];
+            for pass in 0..cycle {
+                let groups = site_groups(num_sites, 2, 11, pass);
+                for pair in groups.iter().filter(|g| g.len() == 2) {
+                    met[pair[0]][pair[1]] += 1;
+                    met[pair[1]][pair[0]] += 1;
+                }
+            }
+            for (a, row) in met.iter().enumerate() {
+                for (b, &count) in row.iter().enumerate() {
+                    assert_eq!(count, usize::from(a != b), "{num_sites} sites: {a} and {b}");
+                }
+            }
+            // The next cycle repeats it.
+            assert_eq!(
+                site_groups(num_sites, 2, 11, 0),
+                site_groups(num_sites, 2, 11, cycle)
+            );
+        }
     }
 
     #[test]

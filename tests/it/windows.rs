@@ -33,13 +33,16 @@ fn windows_plans_are_feasible_and_bounded_by_the_optimum() {
                 "{name}: {what} bound {bound} above the optimum {optimum}"
             );
         }
-        // Blocks of one and two windows, site groups of one, two and every site, either
-        // whole-horizon bound, with and without polishing.
+        // Blocks of one and two windows and one block over the whole horizon, site groups of
+        // one, two (round-robin pairs) and every site, either whole-horizon bound, with and
+        // without polishing.
         for (block_windows, neighbourhood_sites, root_bound, polish) in [
             (1, 3, true, true),
             (2, 1, false, false),
             (2, 2, true, true),
             (1, 0, false, false),
+            (24, 2, false, false),
+            (24, 2, true, true),
         ] {
             let settings = SolveSettings {
                 block_windows,
@@ -133,23 +136,32 @@ fn windows_gives_the_same_plan_with_one_thread_and_two() {
     };
     let instance = wattshift::generate::generate(&options).unwrap().instance;
     let costs = Costs::new(&instance);
-    let settings = SolveSettings {
-        block_windows: 2,
-        ..SolveSettings::default()
-    };
-    let one = in_pool(1, || windows::solve(&costs, &settings, Instant::now()));
-    let two = in_pool(2, || windows::solve(&costs, &settings, Instant::now()));
-    assert_eq!(one.plan, two.plan);
-    assert_eq!(one.bound_eur, two.bound_eur);
-    let plan = one.plan.unwrap();
-    let e = evaluate(&costs, &plan);
+    // Blocks of two windows in groups of three sites (the default), and one block over the
+    // whole horizon in round-robin pairs of sites.
+    for (block_windows, neighbourhood_sites) in [(2, 3), (8, 2)] {
+        let settings = SolveSettings {
+            block_windows,
+            neighbourhood_sites,
+            ..SolveSettings::default()
+        };
+        let one = in_pool(1, || windows::solve(&costs, &settings, Instant::now()));
+        let two = in_pool(2, || windows::solve(&costs, &settings, Instant::now()));
+        assert_eq!(one.plan, two.plan, "{settings:?}");
+        assert_eq!(one.bound_eur, two.bound_eur, "{settings:?}");
+        check_close_to_the_optimum(&costs, one.plan.unwrap());
+    }
+}
+
+fn check_close_to_the_optimum(costs: &Costs, plan: wattshift::plan::Plan) {
+    let instance = costs.instance;
+    let e = evaluate(costs, &plan);
     assert!(e.is_feasible());
     // Coordination never makes the start worse: it beats or matches staying put.
-    let stay = evaluate(&costs, &wattshift::plan::Plan::stay(&instance));
+    let stay = evaluate(costs, &wattshift::plan::Plan::stay(instance));
     assert!(e.objective_eur <= stay.objective_eur + 1e-12);
     // And it lands within a few percent of the exact optimum on this small instance.
-    let exact = exact::solve(&costs, &SolveSettings::default(), Instant::now());
-    let optimum = evaluate(&costs, exact.plan.as_ref().unwrap()).objective_eur;
+    let exact = exact::solve(costs, &SolveSettings::default(), Instant::now());
+    let optimum = evaluate(costs, exact.plan.as_ref().unwrap()).objective_eur;
     assert!(
         e.objective_eur <= optimum + 0.05 * optimum.abs(),
         "{} vs {optimum}",
