@@ -23,6 +23,16 @@ fn every_shipped_configuration_parses_and_names_a_solver() {
         (windows.solver.as_str(), windows.settings.block_windows),
         ("windows", 12)
     );
+    let day = resolve("windows-day").unwrap().settings;
+    assert_eq!(
+        (
+            day.block_windows,
+            day.neighbourhood_sites,
+            day.candidate_sites,
+            day.iterations
+        ),
+        (24, 2, 5, 1_000_000)
+    );
     assert_eq!(resolve("greedy").unwrap().solver, "greedy");
 }
 
