@@ -187,15 +187,6 @@ fn site_groups(num_sites: usize, size: usize, seed: u64, pass: usize) -> Vec<Vec
     groups
 }
 
-/// The horizon cut into blocks of `length` windows.
-fn cut(windows: usize, length: usize) -> Vec<(usize, usize)> {
-    let length = length.max(1);
-    (0..windows)
-        .step_by(length)
-        .map(|f| (f, (f + length).min(windows)))
-        .collect()
-}
-
 /// The best feasible start among local search (if registered) and the repaired stay plan.
 fn start_plan(costs: &Costs, settings: &SolveSettings, started: Instant) -> Option<(Plan, f64)> {
     let mut candidates: Vec<Plan> = Vec::new();
@@ -222,7 +213,10 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     let instance = costs.instance;
     let windows = instance.num_windows();
     let block = settings.block_windows.max(1);
-    let blocks = cut(windows, block);
+    let blocks: Vec<(usize, usize)> = (0..windows)
+        .step_by(block)
+        .map(|f| (f, (f + block).min(windows)))
+        .collect();
     let mut notes = vec![format!("{} blocks of up to {block} windows", blocks.len())];
     let Some((plan, objective)) = start_plan(costs, settings, started) else {
         return Outcome {
@@ -434,9 +428,9 @@ fn coordinate(
                 tasks.len()
             ));
             let solved: Vec<Option<Plan>> = solved.into_iter().map(|x| x.0).collect();
-            // The tasks of a round change disjoint (VM, window) cells; they meet only
-            // through a VM that changes group within a block and through the link budgets,
-            // so the merge is checked, and where it fails each task's plan on its own is.
+            // The tasks of a round change disjoint (VM, window) cells; they meet only through a
+            // VM that changes group within a block and through the link budgets, so the merge
+            // is checked, and where it fails each task's plan on its own is.
             let mut merged = plan.clone();
             for (&(i, _), task_plan) in tasks.iter().zip(&solved) {
                 if let Some(task_plan) = task_plan {
