@@ -39,6 +39,10 @@ pub fn run(instances: &[(String, Instance)], configs: &[SolverConfig]) -> Vec<Be
         let costs = Costs::new(instance);
         let first = rows.len();
         for config in configs {
+            if config.settings.interrupt.is_requested() {
+                // Stopped by a signal: the table so far is what there is.
+                break;
+            }
             let Some(solver) = solvers::find(&config.solver) else {
                 continue;
             };
@@ -81,6 +85,12 @@ pub fn run(instances: &[(String, Instance)], configs: &[SolverConfig]) -> Vec<Be
                 }
                 _ => None,
             };
+        }
+        if configs
+            .iter()
+            .any(|c| c.settings.interrupt.is_requested())
+        {
+            break;
         }
     }
     rows

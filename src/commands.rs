@@ -7,7 +7,8 @@ use crate::error::InputError;
 use crate::evaluate::evaluate;
 use crate::instance::{Instance, MigrationKind, MigrationProfile, Params};
 use crate::io::read::{read_instance, read_placement};
-use crate::io::write::write_dir_atomically;
+use crate::interrupt::Interrupt;
+use crate::io::out_dir::{check_output_dir, write_output_dir, OutputRules};
 use crate::migration::{estimate_batch, BatchEstimate, MigrationEstimate};
 use crate::report::build_plan_report;
 use crate::solvers;
@@ -114,6 +115,10 @@ pub struct PlanOptions {
     pub gap: Option<f64>,
     pub threads: Option<usize>,
     pub verbose: bool,
+    /// Replace an output directory that holds files wattshift did not write.
+    pub force: bool,
+    /// The stop request the solvers watch.
+    pub interrupt: Interrupt,
 }
 
 /// Resolves a configuration and applies the command line's overrides.
@@ -124,6 +129,7 @@ fn configure(options: &PlanOptions) -> Result<crate::config::SolverConfig, Input
     s.gap = options.gap.unwrap_or(s.gap);
     s.threads = options.threads.unwrap_or(s.threads);
     s.verbose = options.verbose;
+    s.interrupt = options.interrupt.clone();
     Ok(config)
 }
 
@@ -138,6 +144,15 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
         eprintln!("error: unknown solver '{}'", config.solver);
         return EXIT_BAD_INPUT;
     };
+    let rules = OutputRules {
+        force: options.force,
+        protected: vec![dir.to_path_buf()],
+    };
+    // Refuse an output directory before spending time on a solve whose plan could not be kept.
+    if let Err(e) = check_output_dir(out, &rules) {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
     let instance = match read_instance(dir) {
         Ok(i) => i,
         Err(e) => return report_input_error(&e),
@@ -155,6 +170,7 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
             &costs,
             &config.name,
             &outcome,
+            settings,
             started.elapsed().as_secs_f64(),
         )
     });
@@ -172,11 +188,14 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
             return EXIT_NO_PLAN;
         }
     }
-    if let Err(e) = write_dir_atomically(out, &report.files) {
-        eprintln!("error: cannot write {}: {e}", out.display());
+    if let Err(e) = write_output_dir(out, &report.files, &rules) {
+        eprintln!("error: {e}");
         return EXIT_BAD_INPUT;
     }
     let s = &report.summary;
+    for warning in &s.warnings {
+        eprintln!("warning: {warning}");
+    }
     println!("{}", summary_line(s));
     for reason in &s.infeasible_because {
         println!("  infeasible: {reason}");
@@ -482,7 +501,15 @@ fn describe_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> String
 }
 
 /// `generate --out DIR`: writes a realistic instance drawn from the real data.
-pub fn generate(options: &crate::generate::GenerateOptions, out: &Path) -> i32 {
+pub fn generate(options: &crate::generate::GenerateOptions, out: &Path, force: bool) -> i32 {
+    let rules = OutputRules {
+        force,
+        protected: Vec::new(),
+    };
+    if let Err(e) = check_output_dir(out, &rules) {
+        eprintln!("error: {e}");
+        return EXIT_BAD_INPUT;
+    }
     let generated = match crate::generate::generate(options) {
         Ok(g) => g,
         Err(message) => {
@@ -492,8 +519,8 @@ pub fn generate(options: &crate::generate::GenerateOptions, out: &Path) -> i32 {
     };
     let mut files = crate::io::write::instance_files(&generated.instance);
     files.push(("README.md", generated.readme.into_bytes()));
-    if let Err(e) = write_dir_atomically(out, &files) {
-        eprintln!("error: cannot write {}: {e}", out.display());
+    if let Err(e) = write_output_dir(out, &files, &rules) {
+        eprintln!("error: {e}");
         return EXIT_BAD_INPUT;
     }
     match read_instance(out) {

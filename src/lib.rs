@@ -36,6 +36,7 @@ pub mod error;
 pub mod evaluate;
 pub mod generate;
 pub mod instance;
+pub mod interrupt;
 pub mod io;
 pub mod migration;
 pub mod network;

@@ -3,6 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicI32, Ordering};
+use wattshift::interrupt::Interrupt;
 use wattshift::commands::{self, BenchFormat, EstimateOptions, PlanOptions};
 use wattshift::generate::{GenerateOptions, Region, DEFAULT_KIND_SHARES};
 use wattshift::instance::{MigrationKind, MigrationProfile, Params};
@@ -52,9 +54,9 @@ struct BenchArgs {
     /// Overrides every configuration's time limit, s.
     #[arg(long, value_parser = positive_f64)]
     time_limit: Option<f64>,
-    /// Worker threads (0: one per core).
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Worker threads (0: one per core; at most 1024).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
+    threads: Option<u16>,
     /// table, csv, json or markdown.
     #[arg(long, default_value = "table", value_parser = parse_format)]
     format: BenchFormat,
@@ -85,6 +87,9 @@ struct GenerateArgs {
     /// Output directory (written atomically).
     #[arg(long)]
     out: PathBuf,
+    /// Replace OUT even if it holds files that wattshift did not write.
+    #[arg(long)]
+    force: bool,
     /// Year of the price series: 2022 (prices and carbon for 10 EU and 4 US zones) or 2024.
     #[arg(long, default_value_t = 2024, value_parser = clap::value_parser!(u16).range(2022..=2024))]
     year: u16,
@@ -185,13 +190,20 @@ struct PlanArgs {
     /// Relative optimality gap at which to stop (default 1e-6).
     #[arg(long, value_parser = non_negative_f64)]
     gap: Option<f64>,
-    /// Worker threads (0: one per core). The plan does not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Worker threads (0: one per core; at most 1024). The plan does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
+    threads: Option<u16>,
     /// Print the MILP size and HiGHS's log to stderr.
     #[arg(long)]
     verbose: bool,
+    /// Replace OUT even if it holds files that wattshift did not write (never the instance).
+    #[arg(long)]
+    force: bool,
 }
+
+/// The most worker threads `--threads` takes: a pool of more threads than this only costs
+/// start-up time on any machine built so far.
+const MAX_THREADS: i64 = 1024;
 
 #[derive(Args)]
 struct EstimateArgs {
@@ -341,8 +353,40 @@ fn estimate_options(a: EstimateArgs) -> Result<EstimateOptions, String> {
     })
 }
 
+/// The signal that asked the search to stop (0: none yet).
+static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+/// Catches SIGINT and SIGTERM: the first asks the search to stop (the best plan found so far is
+/// then written), the second ends the process at once; the atomic write leaves no partial
+/// output behind.
+fn catch_signals(interrupt: &Interrupt) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    let interrupt = interrupt.clone();
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            if STOP_SIGNAL.load(Ordering::SeqCst) != 0 {
+                eprintln!("wattshift: aborted; nothing more is written");
+                std::process::exit(128 + signal);
+            }
+            STOP_SIGNAL.store(signal, Ordering::SeqCst);
+            interrupt.request();
+            eprintln!(
+                "wattshift: stopping the search and keeping the best plan so far \
+                 (press Ctrl-C again to abort)"
+            );
+        }
+    });
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let interrupt = Interrupt::new();
+    if matches!(cli.command, Command::Plan(_) | Command::Bench(_)) {
+        catch_signals(&interrupt);
+    }
     let code = match cli.command {
         Command::Validate { dir } => commands::validate(&dir),
         Command::Plan(a) => {
@@ -350,8 +394,10 @@ fn main() -> ExitCode {
                 solver: a.solver,
                 time_limit_s: a.time_limit,
                 gap: a.gap,
-                threads: a.threads,
+                threads: a.threads.map(usize::from),
                 verbose: a.verbose,
+                force: a.force,
+                interrupt: interrupt.clone(),
             };
             commands::plan(&a.dir, &a.out, &options)
         }
@@ -367,7 +413,8 @@ fn main() -> ExitCode {
                 .map(|solver| PlanOptions {
                     solver,
                     time_limit_s: a.time_limit,
-                    threads: a.threads,
+                    threads: a.threads.map(usize::from),
+                    interrupt: interrupt.clone(),
                     ..PlanOptions::default()
                 })
                 .collect();
@@ -396,7 +443,7 @@ fn main() -> ExitCode {
                 concurrency: a.concurrency,
                 headroom: a.headroom,
             };
-            commands::generate(&options, &a.out)
+            commands::generate(&options, &a.out, a.force)
         }
         Command::Estimate(a) => match estimate_options(a) {
             Ok(options) => commands::estimate(&options),
@@ -405,6 +452,14 @@ fn main() -> ExitCode {
                 commands::EXIT_BAD_INPUT
             }
         },
+    };
+    // A stopped run exits as shells expect of a signal (130 for SIGINT, 143 for SIGTERM), after
+    // it has written what it found; bad input keeps its own code.
+    let signal = STOP_SIGNAL.load(Ordering::SeqCst);
+    let code = if signal != 0 && code != commands::EXIT_BAD_INPUT {
+        128 + signal
+    } else {
+        code
     };
     ExitCode::from(code as u8)
 }

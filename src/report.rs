@@ -5,7 +5,7 @@ use crate::evaluate::{evaluate, Evaluation};
 use crate::io::write;
 use crate::plan::Plan;
 use crate::schedule::{schedule, Slot};
-use crate::solvers::{Outcome, Status};
+use crate::solvers::{Outcome, SolveSettings, Status, StopReason};
 use serde::Serialize;
 
 /// summary.json (SPEC section 4). EUR totals are sums of the CSV rows as written.
@@ -24,6 +24,8 @@ pub struct Summary {
     pub savings_pct: Option<f64>,
     pub solver: String,
     pub status: &'static str,
+    /// Why the search stopped.
+    pub stop_reason: StopReason,
     pub bound_eur: Option<f64>,
     pub gap: Option<f64>,
     pub late_migrations: Option<usize>,
@@ -35,6 +37,37 @@ pub struct Summary {
     pub windows: usize,
     pub sites: usize,
     pub vms: usize,
+    /// What the user must hear about the solve (a backend that rejected the model, a claim of
+    /// optimality that did not hold, a solver figure that differs from the evaluator's).
+    pub warnings: Vec<String>,
+}
+
+/// How far the evaluator's cost of a plan may differ from a solver's own figure before `plan`
+/// warns: HiGHS's feasibility tolerance is 1e-7 per row, so its objective drifts by about this.
+const OBJECTIVE_TOLERANCE: f64 = 1e-6;
+
+/// Why the search behind `outcome` stopped.
+fn stop_reason(
+    outcome: &Outcome,
+    settings: &SolveSettings,
+    gap: Option<f64>,
+    runtime_s: f64,
+) -> StopReason {
+    if outcome.status == Status::Infeasible {
+        StopReason::Infeasible
+    } else if settings.interrupt.is_requested() {
+        StopReason::Interrupted
+    } else if outcome.status == Status::Optimal {
+        if gap.is_some_and(|g| g > 0.0) {
+            StopReason::GapReached
+        } else {
+            StopReason::Optimal
+        }
+    } else if settings.time_limit_s.is_some_and(|limit| runtime_s >= limit) {
+        StopReason::TimeLimit
+    } else {
+        StopReason::NoImprovement
+    }
 }
 
 /// Everything `plan` writes, as bytes, plus the summary for printing.
@@ -51,6 +84,7 @@ pub fn build_plan_report(
     costs: &Costs,
     solver: &str,
     outcome: &Outcome,
+    settings: &SolveSettings,
     runtime_s: f64,
 ) -> PlanReport {
     let instance = costs.instance;
@@ -70,6 +104,7 @@ pub fn build_plan_report(
         savings_pct: None,
         solver: solver.to_string(),
         status: outcome.status.name(),
+        stop_reason: StopReason::NoImprovement,
         bound_eur: outcome.bound_eur,
         gap: None,
         late_migrations: None,
@@ -79,8 +114,10 @@ pub fn build_plan_report(
         windows: instance.num_windows(),
         sites: instance.num_sites(),
         vms: instance.num_vms(),
+        warnings: outcome.warnings.clone(),
     };
     let Some(plan) = &outcome.plan else {
+        summary.stop_reason = stop_reason(outcome, settings, None, runtime_s);
         let files = vec![("summary.json", write::summary_json(&summary))];
         return PlanReport {
             summary,
@@ -109,6 +146,21 @@ pub fn build_plan_report(
         summary.savings_pct =
             (baseline != 0.0).then(|| 100.0 * (baseline - objective) / baseline.abs());
     }
+    let tolerance = OBJECTIVE_TOLERANCE * objective.abs().max(1.0);
+    if let Some(own) = outcome.objective_eur {
+        if (own - objective).abs() > tolerance {
+            summary.warnings.push(format!(
+                "the solver's own objective, {own} EUR, differs from the evaluator's cost of \
+                 its plan, {objective} EUR; the evaluator's figure is reported"
+            ));
+        }
+    }
+    if let Some(bound) = outcome.bound_eur.filter(|&b| b > objective + tolerance) {
+        summary.warnings.push(format!(
+            "the solver's bound, {bound} EUR, exceeds the cost of its own plan, {objective} \
+             EUR; the bound is reported as the plan's cost"
+        ));
+    }
     // A bound above a feasible objective is only numerical noise of the MILP tolerances.
     summary.bound_eur = outcome.bound_eur.map(|b| b.min(objective));
     if outcome.status == Status::Optimal && summary.bound_eur.is_none() {
@@ -118,6 +170,24 @@ pub fn build_plan_report(
         .bound_eur
         .filter(|_| objective != 0.0)
         .map(|b| ((objective - b) / objective.abs()).max(0.0));
+    if outcome.status == Status::Optimal {
+        // "optimal" is a claim about the bound: it must hold within the gap setting.
+        let within = summary
+            .gap
+            .is_none_or(|g| g <= settings.gap + OBJECTIVE_TOLERANCE);
+        if !within || summary.bound_eur.is_none() {
+            summary.status = Status::Feasible.name();
+            summary.warnings.push(format!(
+                "the solver called its plan optimal, but it is {} from its proven bound, above \
+                 the gap setting {}; it is reported as feasible",
+                summary
+                    .gap
+                    .map_or("an unknown distance".to_string(), |g| format!("{:.6} %", 100.0 * g)),
+                settings.gap
+            ));
+        }
+    }
+    summary.stop_reason = stop_reason(outcome, settings, summary.gap, runtime_s);
     let files = vec![
         ("placement.csv", write::placement_csv(instance, plan)),
         (

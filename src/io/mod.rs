@@ -1,4 +1,5 @@
 //! IO at the edges: reading instances and placements, writing outputs.
 
+pub mod out_dir;
 pub mod read;
 pub mod write;

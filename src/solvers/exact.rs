@@ -29,12 +29,14 @@ use super::{Outcome, SolveSettings, Status};
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
 use crate::instance::{ceil_tol, MigrationKind, SiteId, VmId};
+use crate::interrupt::Interrupt;
 use crate::network::DirectedLink;
 use crate::plan::Plan;
 use good_lp::solvers::highs::highs;
 use good_lp::{variable, Expression, ProblemVariables, SolverModel, Variable};
 use highs::{HighsModelStatus, HighsSolutionStatus};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Host-count slack used to pin `n ≤ ⌈x⌉` as `n − 1 ≤ x − δ` where the grid price is negative.
@@ -491,10 +493,19 @@ fn formulate(
                 busy_max += u * groups[g].members.len() as f64;
             }
             let hosts = vars.integer(0.0, hosts_max);
-            // Tolerance of SPEC section 2 on the active-hosts ceilings.
-            let tol = 1e-9 * (hosts_max * cap_cpu.max(site.host_mem_gib)).max(1.0);
-            constraints.push((cpu_load.clone() - cap_cpu * hosts).leq(tol));
-            constraints.push((mem_load.clone() - site.host_mem_gib * hosts).leq(tol));
+            // The tolerance of SPEC section 2 on the active-hosts ceiling n ≥ load / capacity
+            // is relative to the bound compared, n: 1e-9 · max(1, n). `load ≤ cap·n·(1 + 1e-9)
+            // + cap·1e-9` holds wherever the evaluator's ceiling does and exceeds it by at most
+            // 1e-9 of one host, so the MILP stays a relaxation without letting a small VM run
+            // free on a large site. (A tolerance scaled by the site's whole capacity let a VM
+            // of 0.01 cores run with n = 0 on a site of 100 000 hosts of 128 cores.)
+            let tol = 1e-9;
+            constraints
+                .push((cpu_load.clone() - cap_cpu * (1.0 + tol) * hosts).leq(cap_cpu * tol));
+            constraints.push(
+                (mem_load.clone() - site.host_mem_gib * (1.0 + tol) * hosts)
+                    .leq(site.host_mem_gib * tol),
+            );
             let k_it_hosts = site.pue * site.idle_w / 1000.0;
             let k_it_busy = site.pue * (site.peak_w - site.idle_w) / site.host_cpu / 1000.0;
             let renewable = instance.renewable_kw[[t, s]];
@@ -805,6 +816,10 @@ pub struct HorizonOutcome {
     pub bound_eur: Option<f64>,
     pub reasons: Vec<String>,
     pub notes: Vec<String>,
+    /// What the user must hear (HiGHS rejected the model, failed, or was stopped).
+    pub warnings: Vec<String>,
+    /// HiGHS's objective value for `plan`, EUR (the horizon's part of the objective).
+    pub objective_eur: Option<f64>,
 }
 
 /// Solves one horizon as a MILP. `base` gives the sites outside the horizon (and must agree
@@ -894,6 +909,8 @@ fn solve_model(
         bound_eur: None,
         reasons,
         notes,
+        warnings: Vec::new(),
+        objective_eur: None,
     };
     if reach.iter().any(|w| w.iter().any(|sites| sites.is_empty())) {
         return infeasible(diagnose(costs, &groups, &reach), Vec::new());
@@ -919,7 +936,7 @@ fn solve_model(
     });
     // Without a plan from HiGHS, a feasible start is still a plan to return.
     let fallback = |mut notes: Vec<String>, why: String, bound_eur: Option<f64>| {
-        notes.push(why);
+        notes.push(why.clone());
         let status = if start.is_some() {
             Status::Feasible
         } else {
@@ -931,6 +948,8 @@ fn solve_model(
             bound_eur,
             reasons: Vec::new(),
             notes,
+            warnings: vec![why],
+            objective_eur: None,
         }
     };
     if num_columns == 0 {
@@ -941,6 +960,8 @@ fn solve_model(
             bound_eur: None,
             reasons: Vec::new(),
             notes,
+            warnings: Vec::new(),
+            objective_eur: None,
         };
     }
     let Formulation {
@@ -990,6 +1011,10 @@ fn solve_model(
         // A start that HiGHS cannot use is only a missed head start.
         let _ = model.try_set_solution(Some(columns), None, None, None);
     }
+    if settings.interrupt.is_requested() {
+        return fallback(notes, "interrupted before HiGHS started".into(), None);
+    }
+    watch_interrupt(&mut model, &settings.interrupt);
     let solved = match model.try_solve() {
         Ok(solved) => solved,
         Err(e) => return fallback(notes, format!("HiGHS failed: {e:?}"), None),
@@ -1005,6 +1030,8 @@ fn solve_model(
             bound_eur: bound,
             reasons: Vec::new(),
             notes,
+            warnings: Vec::new(),
+            objective_eur: None,
         };
     }
     let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
@@ -1042,12 +1069,56 @@ fn solve_model(
     } else {
         Status::Feasible
     };
+    let mut warnings = Vec::new();
+    if model_status == HighsModelStatus::ReachedInterrupt {
+        warnings.push("HiGHS was stopped by a signal; its best plan and bound so far are kept".into());
+    }
     HorizonOutcome {
         plan: Some(plan),
         status,
         bound_eur: bound,
         reasons: Vec::new(),
         notes,
+        warnings,
+        objective_eur: Some(solved.objective_value()).filter(|x| x.is_finite()),
+    }
+}
+
+/// HiGHS's callback: asks it to stop once the [`Interrupt`] behind `data` is requested.
+unsafe extern "C" fn interrupt_callback(
+    _kind: std::os::raw::c_int,
+    _message: *const std::os::raw::c_char,
+    _data_out: *const highs_sys::HighsCallbackDataOut,
+    data_in: *mut highs_sys::HighsCallbackDataIn,
+    user_data: *mut std::os::raw::c_void,
+) {
+    if data_in.is_null() || user_data.is_null() {
+        return;
+    }
+    // SAFETY: `user_data` is the `AtomicBool` of an `Interrupt` that `watch_interrupt`'s
+    // caller keeps alive (in its settings) until the solve returns; `data_in` is HiGHS's.
+    let requested = unsafe { &*(user_data as *const AtomicBool) }.load(Ordering::SeqCst);
+    if requested {
+        unsafe { (*data_in).user_interrupt = 1 };
+    }
+}
+
+/// Lets a requested stop end a HiGHS solve: HiGHS polls the token in its simplex, interior
+/// point and branch-and-bound loops and then returns its best solution and bound so far.
+fn watch_interrupt(model: &mut highs::Model, interrupt: &Interrupt) {
+    let flag: *const AtomicBool = interrupt.flag();
+    let ptr = model.as_mut_ptr();
+    // SAFETY: `ptr` is the live HiGHS instance of `model`; the flag outlives the solve, since
+    // the settings that own the token are borrowed for the whole of `solve_model`.
+    unsafe {
+        highs_sys::Highs_setCallback(ptr, Some(interrupt_callback), flag as *mut std::os::raw::c_void);
+        for kind in [
+            highs_sys::kHighsCallbackSimplexInterrupt,
+            highs_sys::kHighsCallbackIpmInterrupt,
+            highs_sys::kHighsCallbackMipInterrupt,
+        ] {
+            highs_sys::Highs_startCallback(ptr, kind);
+        }
     }
 }
 
@@ -1083,5 +1154,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         bound_eur,
         reasons: out.reasons,
         notes,
+        warnings: out.warnings,
+        objective_eur: out.objective_eur,
     }
 }

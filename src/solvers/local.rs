@@ -83,6 +83,8 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
                 "local search needs a start solver other than itself; '{start_name}' is not one \
                  (see the solver list)"
             )],
+            warnings: Vec::new(),
+            objective_eur: None,
         };
     };
     let start_outcome = start_solver(costs, settings, started);
@@ -109,6 +111,8 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
                     bound_eur: None,
                     reasons: start_evaluation.named_violations(costs),
                     notes,
+                    warnings: Vec::new(),
+                    objective_eur: None,
                 }
             }
         }
@@ -121,6 +125,8 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         bound_eur: start_outcome.bound_eur,
         reasons: Vec::new(),
         notes,
+        warnings: Vec::new(),
+        objective_eur: None,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod repair;
 pub mod windows;
 
 use crate::costs::Costs;
+use crate::interrupt::Interrupt;
 use crate::plan::Plan;
 use std::time::Instant;
 
@@ -51,6 +52,9 @@ pub struct SolveSettings {
     /// Windowed solver: also solve the whole horizon's root node for a tighter bound, beside
     /// the blocks (default true).
     pub root_bound: bool,
+    /// A stop request (Ctrl-C, SIGTERM) shared with whoever catches the signal (default: a
+    /// fresh token nobody requests). Once requested, every phase sees no time left.
+    pub interrupt: Interrupt,
 }
 
 impl Default for SolveSettings {
@@ -70,15 +74,24 @@ impl Default for SolveSettings {
             neighbourhood_sites: 3,
             polish: true,
             root_bound: true,
+            interrupt: Interrupt::new(),
         }
     }
 }
 
 impl SolveSettings {
-    /// Seconds left of the time limit, if there is one.
+    /// Seconds left of the time limit, if there is one; 0 once a stop was requested.
     pub fn time_left_s(&self, started: Instant) -> Option<f64> {
+        if self.interrupt.is_requested() {
+            return Some(0.0);
+        }
         self.time_limit_s
             .map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.0))
+    }
+
+    /// Whether the search must stop now: the time limit has passed or a stop was requested.
+    pub fn out_of_time(&self, started: Instant) -> bool {
+        self.time_left_s(started).is_some_and(|left| left <= 0.0)
     }
 }
 
@@ -106,6 +119,24 @@ impl Status {
     }
 }
 
+/// Why a search stopped (summary.json's `stop_reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The plan is proven optimal (gap 0 to its bound).
+    Optimal,
+    /// The plan is proven within the gap setting of its bound.
+    GapReached,
+    /// The time limit ran out.
+    TimeLimit,
+    /// A signal (Ctrl-C, SIGTERM) asked the search to stop.
+    Interrupted,
+    /// The search ended by itself: no move it knows improves the plan.
+    NoImprovement,
+    /// The instance admits no plan.
+    Infeasible,
+}
+
 /// What a solver returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -117,6 +148,12 @@ pub struct Outcome {
     pub reasons: Vec<String>,
     /// Figures about the search (model size, nodes), for logs.
     pub notes: Vec<String>,
+    /// What the user must hear about this solve even without `--verbose` (a model the backend
+    /// rejected, a search cut short); printed and written into the summary.
+    pub warnings: Vec<String>,
+    /// The solver's own figure for its plan's objective, EUR, where it has one of its own (a
+    /// MILP's objective value); `plan` warns when the evaluator's cost differs from it.
+    pub objective_eur: Option<f64>,
 }
 
 /// A solver: searches the instance behind `costs` within `settings`.
@@ -169,6 +206,8 @@ pub fn stay(costs: &Costs, _settings: &SolveSettings, _started: Instant) -> Outc
             bound_eur: None,
             reasons,
             notes: Vec::new(),
+            warnings: Vec::new(),
+            objective_eur: None,
         }
     } else {
         // The stay plan itself breaks the constraints; there is no plan to write.
@@ -178,6 +217,8 @@ pub fn stay(costs: &Costs, _settings: &SolveSettings, _started: Instant) -> Outc
             bound_eur: None,
             reasons,
             notes: Vec::new(),
+            warnings: Vec::new(),
+            objective_eur: None,
         }
     }
 }

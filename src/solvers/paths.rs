@@ -76,6 +76,8 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             bound_eur: None,
             reasons,
             notes: Vec::new(),
+            warnings: Vec::new(),
+            objective_eur: None,
         };
     };
     let (plan, notes) = improve(costs, start, settings, started);
@@ -85,6 +87,8 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         bound_eur: None,
         reasons: Vec::new(),
         notes,
+        warnings: Vec::new(),
+        objective_eur: None,
     }
 }
 
@@ -97,7 +101,14 @@ pub fn improve(
     started: Instant,
 ) -> (Plan, Vec<String>) {
     let start_eur = evaluate(costs, &plan).objective_eur;
-    let prices = congestion_prices(costs, PRICE_ITERATIONS);
+    // The prices get at most a quarter of the time left, so that the re-routing they serve
+    // has time to run.
+    let price_deadline = settings
+        .time_left_s(started)
+        .map(|left| Instant::now() + std::time::Duration::from_secs_f64(left / 4.0));
+    let prices = congestion_prices(costs, PRICE_ITERATIONS, &|| {
+        settings.out_of_time(started) || price_deadline.is_some_and(|d| Instant::now() >= d)
+    });
     let restarts = settings.restarts.max(1);
     let results: Vec<(Plan, f64, String)> = (0..restarts)
         .into_par_iter()
@@ -314,7 +325,13 @@ fn priced_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Vec<SiteId>> {
 /// takes its cheapest priced path on its own (in parallel), prices rise where the paths
 /// together overfill a site or a link and fall where they leave room. Deterministic: the paths
 /// are independent, so the threads only share the work.
-fn congestion_prices(costs: &Costs, iterations: usize) -> Prices {
+/// `out_of_time` is read before every VM's path: a step that the clock cuts short is dropped,
+/// and the prices of the last whole step are kept.
+fn congestion_prices(
+    costs: &Costs,
+    iterations: usize,
+    out_of_time: &(dyn Fn() -> bool + Sync),
+) -> Prices {
     let instance = costs.instance;
     let windows = instance.num_windows();
     let num_sites = instance.num_sites();
@@ -333,10 +350,22 @@ fn congestion_prices(costs: &Costs, iterations: usize) -> Prices {
     });
     let mean_host_eur = host_eur.mean().unwrap_or(0.0).max(1e-12);
     for k in 0..iterations {
+        if out_of_time() {
+            break;
+        }
         let paths: Vec<Option<Vec<SiteId>>> = (0..instance.num_vms())
             .into_par_iter()
-            .map(|v| priced_path(costs, &prices, v))
+            .map(|v| {
+                if out_of_time() {
+                    None
+                } else {
+                    priced_path(costs, &prices, v)
+                }
+            })
             .collect();
+        if out_of_time() {
+            break;
+        }
         let mut cpu = Array2::<f64>::zeros((windows, num_sites));
         let mut mem = Array2::<f64>::zeros((windows, num_sites));
         let mut link_s = Array2::<f64>::zeros((windows, num_links));

@@ -410,6 +410,8 @@ impl Constructed {
                 bound_eur: None,
                 reasons: Vec::new(),
                 notes,
+                warnings: Vec::new(),
+                objective_eur: None,
             },
             None => {
                 // Repair could not mend the stay plan, so the stay plan breaks something: say what.
@@ -423,6 +425,8 @@ impl Constructed {
                     bound_eur: None,
                     reasons,
                     notes,
+                    warnings: Vec::new(),
+                    objective_eur: None,
                 }
             }
         }

@@ -225,6 +225,8 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             bound_eur: None,
             reasons: vec!["no feasible start: neither local search nor repair found a plan".into()],
             notes,
+            warnings: Vec::new(),
+            objective_eur: None,
         };
     };
     notes.push(format!(
@@ -269,6 +271,8 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         bound_eur,
         reasons: Vec::new(),
         notes,
+        warnings: Vec::new(),
+        objective_eur: None,
     }
 }
 

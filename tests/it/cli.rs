@@ -212,13 +212,21 @@ fn plan_on_a_bad_instance_writes_nothing_and_exits_2() {
 }
 
 #[test]
-fn an_existing_output_directory_is_replaced_whole() {
+fn an_existing_output_directory_is_replaced_whole_only_with_force() {
     let tmp = TempDir::new("replace");
     let out = tmp.path().join("out");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("stale.txt"), "old").unwrap();
+    // A file wattshift did not write is never deleted without --force.
+    let refused = plan("tests/data/tiny-capacity", &out, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("'stale.txt'"));
+    assert!(out.join("stale.txt").exists());
+    assert!(!out.join("summary.json").exists());
     assert_eq!(
-        plan("tests/data/tiny-capacity", &out, &[]).status.code(),
+        plan("tests/data/tiny-capacity", &out, &["--force"])
+            .status
+            .code(),
         Some(0)
     );
     assert!(!out.join("stale.txt").exists());
@@ -232,9 +240,11 @@ fn an_infeasible_stay_baseline_exits_1_with_only_a_summary() {
     let out = tmp.path().join("out");
     let result = plan("tests/data/tiny-latency-anti", &out, &["--solver", "stay"]);
     assert_eq!(result.status.code(), Some(1), "{}", text(&result.stdout));
+    // Only the summary, beside the marker that says the directory is wattshift's.
     let files: Vec<_> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name())
+        .filter(|name| name != ".wattshift-output")
         .collect();
     assert_eq!(files, vec![std::ffi::OsString::from("summary.json")]);
     let summary = read_json(&out.join("summary.json"));
