@@ -383,6 +383,7 @@ struct EstimateJson<'a> {
 #[derive(Serialize)]
 struct WaveJson<'a> {
     migrations: u32,
+    repeats: u32,
     estimate: &'a MigrationEstimate,
 }
 
@@ -402,14 +403,22 @@ pub fn estimate(options: &EstimateOptions) -> i32 {
             let one = crate::migration::estimate(&options.profile, rate, params);
             BatchEstimate {
                 total_s: one.total_s,
-                waves: vec![(1, one)],
+                waves: vec![crate::migration::Wave {
+                    migrations: 1,
+                    repeats: 1,
+                    estimate: one,
+                }],
             }
         }
     };
-    let Some((_, first)) = batch.waves.first() else {
+    let Some(first) = batch.waves.first().map(|w| &w.estimate) else {
         eprintln!("error: --count must be at least 1");
         return EXIT_BAD_INPUT;
     };
+    if let Some(message) = non_finite_estimate(&batch, options) {
+        eprintln!("error: {message}");
+        return EXIT_BAD_INPUT;
+    }
     if options.json {
         let j = EstimateJson {
             total_s: batch.total_s,
@@ -426,9 +435,10 @@ pub fn estimate(options: &EstimateOptions) -> i32 {
             waves: batch
                 .waves
                 .iter()
-                .map(|(m, e)| WaveJson {
-                    migrations: *m,
-                    estimate: e,
+                .map(|w| WaveJson {
+                    migrations: w.migrations,
+                    repeats: w.repeats,
+                    estimate: &w.estimate,
                 })
                 .collect(),
         };
@@ -439,15 +449,68 @@ pub fn estimate(options: &EstimateOptions) -> i32 {
     EXIT_OK
 }
 
+/// Which flag makes a figure of the estimate non-finite, as a message; `None` when every figure
+/// is finite.
+fn non_finite_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> Option<String> {
+    let finite = |e: &MigrationEstimate| {
+        [
+            e.rate_bytes_s,
+            e.disk_s,
+            e.final_bytes,
+            e.total_s,
+            e.downtime_s,
+            e.sent_bytes,
+            e.energy_j,
+        ]
+        .iter()
+        .chain(e.rounds.iter().flat_map(|r| [r.bytes, r.seconds]).collect::<Vec<_>>().iter())
+        .all(|x| x.is_finite())
+    };
+    if batch.total_s.is_finite() && batch.waves.iter().all(|w| finite(&w.estimate)) {
+        return None;
+    }
+    let p = &options.profile;
+    let (flag, value) = if !(options.bandwidth_gbps * 1e9).is_finite()
+        || batch.waves.iter().any(|w| !w.estimate.rate_bytes_s.is_finite())
+    {
+        ("--bandwidth-gbps", options.bandwidth_gbps)
+    } else {
+        [
+            ("--mem-gib", p.mem_used_gib),
+            ("--disk-gib", p.disk_gib),
+            ("--dirty-mib-s", p.dirty_mib_s),
+            ("--boot-s", p.boot_s),
+            ("--setup-s", options.params.setup_s),
+            ("--energy-j-per-mb", options.params.energy_j_per_mb),
+        ]
+        .into_iter()
+        .fold(("--mem-gib", p.mem_used_gib), |best, c| if c.1 > best.1 { c } else { best })
+    };
+    Some(format!(
+        "{flag} {value} makes the migration's time, bytes or energy overflow to a non-finite \
+         number; expected a smaller value (or a larger --bandwidth-gbps)"
+    ))
+}
+
 fn describe_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> String {
     let mut out = String::new();
     let many = options.count.is_some();
-    for (i, (m, e)) in batch.waves.iter().enumerate() {
+    let mut first_wave = 1u64;
+    for wave in &batch.waves {
+        let (m, e) = (wave.migrations, &wave.estimate);
         if many {
-            out.push_str(&format!(
-                "wave {} ({m} migrations sharing the path):\n",
-                i + 1
-            ));
+            let last_wave = first_wave + u64::from(wave.repeats) - 1;
+            if wave.repeats == 1 {
+                out.push_str(&format!(
+                    "wave {first_wave} ({m} {} sharing the path):\n",
+                    if m == 1 { "migration" } else { "migrations" }
+                ));
+            } else {
+                out.push_str(&format!(
+                    "waves {first_wave}–{last_wave} ({m} migrations each sharing the path):\n"
+                ));
+            }
+            first_wave = last_wave + 1;
         }
         out.push_str(&format!(
             "  {} at {:.3} MB/s per migration\n",
@@ -461,13 +524,23 @@ fn describe_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> String
                 e.disk_s
             ));
         }
-        for (r, round) in e.rounds.iter().enumerate() {
-            out.push_str(&format!(
-                "  round {:>2}: {:>16.0} bytes in {:>10.3} s\n",
-                r + 1,
-                round.bytes,
-                round.seconds
-            ));
+        let mut first_round = 1u64;
+        for round in &e.rounds {
+            if round.count == 1 {
+                out.push_str(&format!(
+                    "  round {:>2}: {:>16.0} bytes in {:>10.3} s\n",
+                    first_round, round.bytes, round.seconds
+                ));
+            } else {
+                out.push_str(&format!(
+                    "  rounds {}–{}: {:.0} bytes each in {:.3} s each (no longer shrinking)\n",
+                    first_round,
+                    first_round + u64::from(round.count) - 1,
+                    round.bytes,
+                    round.seconds
+                ));
+            }
+            first_round += u64::from(round.count);
         }
         if matches!(e.kind, MigrationKind::Precopy | MigrationKind::Block) {
             out.push_str(&format!("  stop-and-copy: {:.0} bytes\n", e.final_bytes));
@@ -493,7 +566,7 @@ fn describe_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> String
         out.push_str(&format!(
             "batch of {}: {} waves, makespan {:.3} s\n",
             options.count.unwrap_or(1),
-            batch.waves.len(),
+            batch.waves.iter().map(|w| u64::from(w.repeats)).sum::<u64>(),
             batch.total_s
         ));
     }

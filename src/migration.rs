@@ -11,12 +11,19 @@ use serde::Serialize;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// One copy round: what it sends and how long that takes at the memory-phase rate.
+/// One copy round (or `count` identical rounds in a row): what each sends and how long that
+/// takes at the memory-phase rate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CopyRound {
     pub bytes: f64,
     pub seconds: f64,
+    /// How many identical rounds in a row this stands for (1 but where pre-copy has stopped
+    /// shrinking and repeats itself until `max_rounds`).
+    pub count: u32,
 }
+
+/// Rounds computed one by one before a pre-copy that no longer shrinks is fast-forwarded.
+const EXACT_ROUNDS: u32 = 10_000;
 
 /// Why a migration cannot be made at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,8 +82,9 @@ pub struct MigrationEstimate {
 }
 
 impl MigrationEstimate {
+    /// Live copy rounds, counting repeated ones.
     pub fn num_rounds(&self) -> u32 {
-        self.rounds.len() as u32
+        self.rounds.iter().map(|r| r.count).sum()
     }
 
     pub fn is_feasible(&self) -> bool {
@@ -108,18 +116,36 @@ fn precopy_memory_phase(profile: &MigrationProfile, c: f64, params: &Params) -> 
     let dirty = profile.dirty_mib_s * MIB;
     let stop_bytes = c * params.max_downtime_ms / 1000.0;
     let mut remaining = profile.mem_used_gib * GIB;
-    let mut rounds = Vec::new();
+    let mut rounds: Vec<CopyRound> = Vec::new();
+    let mut done: u32 = 0;
     let mut live_s = 0.0;
     let mut sent_bytes = 0.0;
-    while !le_tol(remaining, stop_bytes) && (rounds.len() as u32) < params.max_rounds {
+    while !le_tol(remaining, stop_bytes) && done < params.max_rounds {
         let seconds = remaining / c;
+        let next = wss.min(dirty * seconds);
+        if next >= remaining && (next == remaining || done >= EXACT_ROUNDS) {
+            // Pre-copy no longer shrinks: it will not converge, and every round left is (at
+            // least at this precision) this one again. Memory and time must not grow with
+            // max_rounds, so the rest is counted, not listed.
+            let left = params.max_rounds - done;
+            live_s += seconds * f64::from(left);
+            sent_bytes += remaining * f64::from(left);
+            rounds.push(CopyRound {
+                bytes: remaining,
+                seconds,
+                count: left,
+            });
+            break;
+        }
         live_s += seconds;
         sent_bytes += remaining;
+        done += 1;
         rounds.push(CopyRound {
             bytes: remaining,
             seconds,
+            count: 1,
         });
-        remaining = wss.min(dirty * seconds);
+        remaining = next;
     }
     MemoryPhase {
         rounds,
@@ -187,10 +213,18 @@ pub fn estimate(profile: &MigrationProfile, rate: f64, params: &Params) -> Migra
         MigrationKind::Block => {
             let c = rate - profile.disk_write_mib_s * MIB;
             if c <= 0.0 {
+                // The disk copy never ends: the figures are those of a copy that fills the
+                // window and more, with the guest never paused. They stay finite, so that a
+                // placement that asks for this migration still gets a finite (and infeasible)
+                // cost from the evaluator.
                 out.infeasible = Some(Infeasibility::DiskWritesOutpaceLink);
                 out.converged = false;
-                out.total_s = f64::INFINITY;
-                out.downtime_s = f64::INFINITY;
+                out.disk_s = params.window_s();
+                out.total_s = setup + params.window_s();
+                out.downtime_s = 0.0;
+                out.sent_bytes = rate * params.window_s();
+                out.energy_j =
+                    params.energy_j_per_mb * out.sent_bytes / 1e6 + params.energy_j_fixed;
                 return out;
             }
             let phase = precopy_memory_phase(profile, c, params);
@@ -231,13 +265,23 @@ pub fn estimate(profile: &MigrationProfile, rate: f64, params: &Params) -> Migra
 pub struct BatchEstimate {
     /// Sum of the waves' durations, s.
     pub total_s: f64,
-    /// Each wave: how many migrate together, and the estimate of one of them.
-    pub waves: Vec<(u32, MigrationEstimate)>,
+    /// The waves in order; identical waves in a row are one entry with its `repeats`.
+    pub waves: Vec<Wave>,
+}
+
+/// `repeats` waves in a row of `migrations` migrations each, sharing the path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Wave {
+    pub migrations: u32,
+    pub repeats: u32,
+    /// One migration of the wave.
+    pub estimate: MigrationEstimate,
 }
 
 /// Migrates `count` identical VMs over a path of `bottleneck_gbps` in waves of at most
 /// `params.concurrency`; the m migrations of a wave share the path equally, each at
-/// bandwidth × efficiency / m, and the batch's makespan is the sum of its waves.
+/// bandwidth × efficiency / m, and the batch's makespan is the sum of its waves. Identical
+/// waves are computed once, so time and memory do not grow with `count`.
 pub fn estimate_batch(
     profile: &MigrationProfile,
     bottleneck_gbps: f64,
@@ -245,16 +289,22 @@ pub fn estimate_batch(
     params: &Params,
 ) -> BatchEstimate {
     let concurrency = params.concurrency.max(1);
+    let full = count / concurrency;
+    let last = count % concurrency;
     let mut waves = Vec::new();
-    let mut left = count;
     let mut total_s = 0.0;
-    while left > 0 {
-        let m = left.min(concurrency);
-        let rate = rate_bytes_s(bottleneck_gbps, params.link_efficiency, m as f64);
-        let one = estimate(profile, rate, params);
-        total_s += one.total_s;
-        waves.push((m, one));
-        left -= m;
+    for (migrations, repeats) in [(concurrency, full), (last, 1)] {
+        if migrations == 0 || repeats == 0 {
+            continue;
+        }
+        let rate = rate_bytes_s(bottleneck_gbps, params.link_efficiency, migrations as f64);
+        let estimate = estimate(profile, rate, params);
+        total_s += estimate.total_s * f64::from(repeats);
+        waves.push(Wave {
+            migrations,
+            repeats,
+            estimate,
+        });
     }
     BatchEstimate { total_s, waves }
 }
@@ -351,10 +401,14 @@ mod tests {
             ..Params::default()
         };
         let b = estimate_batch(&profile(MigrationKind::Postcopy), 1.0, 10, &params);
-        let sizes: Vec<u32> = b.waves.iter().map(|w| w.0).collect();
-        assert_eq!(sizes, vec![3, 3, 3, 1]);
-        let sum: f64 = b.waves.iter().map(|w| w.1.total_s).sum();
+        let sizes: Vec<(u32, u32)> = b.waves.iter().map(|w| (w.migrations, w.repeats)).collect();
+        assert_eq!(sizes, vec![(3, 3), (1, 1)]);
+        let sum: f64 = b
+            .waves
+            .iter()
+            .map(|w| w.estimate.total_s * f64::from(w.repeats))
+            .sum();
         assert_eq!(b.total_s, sum);
-        assert!(b.waves[0].1.total_s > b.waves[3].1.total_s);
+        assert!(b.waves[0].estimate.total_s > b.waves[1].estimate.total_s);
     }
 }

@@ -1,5 +1,6 @@
 //! IO at the edges: reading instances and placements, writing outputs.
 
+pub mod magnitudes;
 pub mod out_dir;
 pub mod read;
 pub mod write;

@@ -12,6 +12,7 @@
 //! file is accepted and skipped, since spreadsheet programs write one.
 
 use crate::error::InputError;
+use crate::io::magnitudes::{check_magnitudes, Sources};
 use crate::instance::{
     Instance, Link, MigrationKind, MigrationProfile, Params, Site, SiteId, Vm, VmId,
 };
@@ -28,13 +29,13 @@ use std::path::Path;
 /// returned.
 pub fn read_instance(dir: &Path) -> Result<Instance, InputError> {
     let sites_file = load_required_csv(dir, "sites.csv")?;
-    let sites = read_sites(&sites_file)?;
+    let (sites, site_lines) = read_sites(&sites_file)?;
     let site_ids = IdIndex::new("site", "sites.csv", sites.iter().map(|s| s.id.as_str()));
 
     let vms_file = load_required_csv(dir, "vms.csv")?;
-    let vms = read_vms(&vms_file, &site_ids)?;
+    let (vms, vm_lines) = read_vms(&vms_file, &site_ids)?;
 
-    let links = match load_csv(dir, "links.csv")? {
+    let (links, link_lines) = match load_csv(dir, "links.csv")? {
         Some(file) => read_links(&file, &site_ids)?,
         None if sites.len() > 1 => {
             return Err(InputError::file(
@@ -47,7 +48,7 @@ pub fn read_instance(dir: &Path) -> Result<Instance, InputError> {
                 ),
             ))
         }
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
 
     let windows_file = load_required_csv(dir, "windows.csv")?;
@@ -61,12 +62,19 @@ pub fn read_instance(dir: &Path) -> Result<Instance, InputError> {
         read_usage(&file, &vm_ids, windows.count, &mut util)?;
     }
 
-    let params = match load_bytes(dir, "params.toml")? {
+    let (params, param_lines) = match load_bytes(dir, "params.toml")? {
         Some(bytes) => read_params(&bytes)?,
-        None => Params::default(),
+        None => (Params::default(), BTreeMap::new()),
     };
 
-    Ok(Instance {
+    let sources = Sources {
+        site_lines,
+        vm_lines,
+        link_lines,
+        window_lines: windows.lines,
+        param_lines,
+    };
+    let instance = Instance {
         sites,
         vms,
         links,
@@ -76,7 +84,9 @@ pub fn read_instance(dir: &Path) -> Result<Instance, InputError> {
         carbon_g_kwh: windows.carbon_g_kwh,
         window_start: windows.start,
         util,
-    })
+    };
+    check_magnitudes(&instance, &sources)?;
+    Ok(instance)
 }
 
 /// Reads a placement CSV (`window, vm, site`; `x_` columns are ignored) for `instance`.
@@ -182,9 +192,10 @@ pub fn read_placement(path: &Path, instance: &Instance) -> Result<Plan, InputErr
 // The files of an instance.
 
 /// Reads sites.csv: at least one site, ids unique.
-fn read_sites(file: &CsvFile) -> Result<Vec<Site>, InputError> {
+fn read_sites(file: &CsvFile) -> Result<(Vec<Site>, Vec<u64>), InputError> {
     let table = file.table(&SITES_SCHEMA)?;
     let mut sites: Vec<Site> = Vec::new();
+    let mut lines = Vec::new();
     let mut seen = UniqueIds::new("site");
     for row in table.rows() {
         let row = row?;
@@ -194,6 +205,7 @@ fn read_sites(file: &CsvFile) -> Result<Vec<Site>, InputError> {
         let host_cpu = row.req_f64("host_cpu", Range::positive())?;
         let host_mem_gib = row.req_f64("host_mem_gib", Range::positive())?;
         let idle_w = row.req_f64("idle_w", Range::at_least(0.0))?;
+        lines.push(row.line);
         sites.push(Site {
             id: id.to_string(),
             hosts,
@@ -215,13 +227,14 @@ fn read_sites(file: &CsvFile) -> Result<Vec<Site>, InputError> {
             "the file has a header but no rows; expected at least one site",
         ));
     }
-    Ok(sites)
+    Ok((sites, lines))
 }
 
 /// Reads vms.csv (zero rows is an empty fleet), resolving site ids against sites.csv.
-fn read_vms(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Vm>, InputError> {
+fn read_vms(file: &CsvFile, site_ids: &IdIndex) -> Result<(Vec<Vm>, Vec<u64>), InputError> {
     let table = file.table(&VMS_SCHEMA)?;
     let mut vms = Vec::new();
+    let mut lines = Vec::new();
     let mut seen = UniqueIds::new("vm");
     for row in table.rows() {
         let row = row?;
@@ -267,6 +280,7 @@ fn read_vms(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Vm>, InputError> {
         let anti_affinity = Some(row.text("anti_affinity"))
             .filter(|label| !label.is_empty())
             .map(str::to_string);
+        lines.push(row.line);
         vms.push(Vm {
             id: id.to_string(),
             initial_site,
@@ -291,13 +305,14 @@ fn read_vms(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Vm>, InputError> {
             annotations: row.annotations(),
         });
     }
-    Ok(vms)
+    Ok((vms, lines))
 }
 
 /// Reads links.csv: distinct known sites, at most one row per unordered pair.
-fn read_links(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Link>, InputError> {
+fn read_links(file: &CsvFile, site_ids: &IdIndex) -> Result<(Vec<Link>, Vec<u64>), InputError> {
     let table = file.table(&LINKS_SCHEMA)?;
     let mut links = Vec::new();
+    let mut lines = Vec::new();
     // A row is a full-duplex link, so a pair is keyed with its smaller site index first.
     let mut pairs: HashMap<(SiteId, SiteId), u64> = HashMap::new();
     for row in table.rows() {
@@ -326,6 +341,7 @@ fn read_links(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Link>, InputErro
             ));
         }
         pairs.insert(key, row.line);
+        lines.push(row.line);
         links.push(Link {
             from,
             to,
@@ -334,7 +350,7 @@ fn read_links(file: &CsvFile, site_ids: &IdIndex) -> Result<Vec<Link>, InputErro
             eur_per_gb: row.f64_or("eur_per_gb", 0.0, Range::at_least(0.0))?,
         });
     }
-    Ok(links)
+    Ok((links, lines))
 }
 
 /// The tables of windows.csv, `[window, site]`, and the number of windows T.
@@ -344,6 +360,8 @@ struct Windows {
     renewable_kw: Array2<f64>,
     carbon_g_kwh: Array2<f64>,
     start: Array2<String>,
+    /// The line of each (window, site) row.
+    lines: Array2<u64>,
 }
 
 /// One row of windows.csv, kept until every (window, site) pair is known to be present.
@@ -354,6 +372,7 @@ struct WindowRow {
     renewable_kw: f64,
     carbon_g_kwh: f64,
     start: String,
+    line: u64,
 }
 
 /// Reads windows.csv into `[window, site]` tables: windows 0..T-1 without gaps, every
@@ -401,6 +420,7 @@ fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows, InputErro
             renewable_kw,
             carbon_g_kwh,
             start: start.to_string(),
+            line: row.line,
         });
     }
     if rows.is_empty() {
@@ -454,7 +474,11 @@ fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows, InputErro
     let mut renewable = vec![0.0; cells];
     let mut carbon = vec![0.0; cells];
     let mut start = vec![String::new(); cells];
+    let mut lines = vec![0u64; cells];
     for row in rows {
+        if let Some(l) = lines.get_mut(row.window * num_sites + row.site) {
+            *l = row.line;
+        }
         let cell = row.window * num_sites + row.site;
         if let (Some(p), Some(r), Some(c), Some(s)) = (
             price.get_mut(cell),
@@ -477,6 +501,7 @@ fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows, InputErro
         renewable_kw: Array2::from_shape_vec(shape, renewable).map_err(shape_error)?,
         carbon_g_kwh: Array2::from_shape_vec(shape, carbon).map_err(shape_error)?,
         start: Array2::from_shape_vec(shape, start).map_err(shape_error)?,
+        lines: Array2::from_shape_vec(shape, lines).map_err(shape_error)?,
     })
 }
 
@@ -549,7 +574,7 @@ enum ParamValue {
 
 /// Reads params.toml: known keys only, each with its type and range; absent keys keep their
 /// defaults.
-fn read_params(bytes: &[u8]) -> Result<Params, InputError> {
+fn read_params(bytes: &[u8]) -> Result<(Params, BTreeMap<String, u64>), InputError> {
     const FILE: &str = "params.toml";
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -577,9 +602,11 @@ fn read_params(bytes: &[u8]) -> Result<Params, InputError> {
     entries.sort_by_key(|(key, _)| key.span().start);
 
     let mut params = Params::default();
+    let mut lines = BTreeMap::new();
     for (key, value) in entries {
         let line = line_of_offset(text.as_bytes(), key.span().start);
         let name = key.get_ref().as_str();
+        lines.insert(name.to_string(), line);
         let error = |message: String| InputError::at(FILE, line, name, message);
         let Some(&(_, rule)) = PARAM_RULES.iter().find(|(known, _)| *known == name) else {
             let known: Vec<&str> = PARAM_RULES.iter().map(|(known, _)| *known).collect();
@@ -647,7 +674,7 @@ fn read_params(bytes: &[u8]) -> Result<Params, InputError> {
             }
         }
     }
-    Ok(params)
+    Ok((params, lines))
 }
 
 /// The rule an out-of-range integer broke: its minimum, or the `u32` maximum when it is too large.
