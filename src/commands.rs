@@ -486,6 +486,7 @@ fn non_finite_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> Opti
         .into_iter()
         .fold(("--mem-gib", p.mem_used_gib), |best, c| if c.1 > best.1 { c } else { best })
     };
+    let value = crate::io::magnitudes::show(value);
     Some(format!(
         "{flag} {value} makes the migration's time, bytes or energy overflow to a non-finite \
          number; expected a smaller value (or a larger --bandwidth-gbps)"

@@ -47,10 +47,21 @@ fn overflow(file: &str, line: u64, column: &str, value: f64, what: &str) -> Inpu
         line,
         column,
         format!(
-            "the value {value} makes {what} overflow to a non-finite number; expected a value \
-             small enough for every quantity derived from it to be finite"
+            "the value {} makes {what} overflow to a non-finite number; expected a value \
+             small enough for every quantity derived from it to be finite",
+            show(value)
         ),
     )
+}
+
+/// A number as a person reads it: plain where it is short, in exponent form where it is huge
+/// or tiny.
+pub fn show(value: f64) -> String {
+    if value != 0.0 && (value.abs() >= 1e9 || value.abs() < 1e-6) {
+        format!("{value:e}")
+    } else {
+        value.to_string()
+    }
 }
 
 fn param_error(sources: &Sources, key: &str, value: f64, what: &str) -> InputError {
@@ -105,11 +116,16 @@ pub fn check_magnitudes(instance: &Instance, sources: &Sources) -> Result<(), In
         let line = site_line(s);
         let cap_cpu = site.host_cpu * site.cpu_overcommit;
         if !(cap_cpu * site.hosts as f64).is_finite() {
+            let (column, value) = if (site.host_cpu * site.hosts as f64).is_finite() {
+                ("cpu_overcommit", site.cpu_overcommit)
+            } else {
+                ("host_cpu", site.host_cpu)
+            };
             return Err(overflow(
                 "sites.csv",
                 line,
-                "cpu_overcommit",
-                site.cpu_overcommit,
+                column,
+                value,
                 "the site's CPU capacity",
             ));
         }

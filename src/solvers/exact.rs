@@ -28,7 +28,7 @@ use super::repair::repair;
 use super::{Outcome, SolveSettings, Status};
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
-use crate::instance::{ceil_tol, MigrationKind, SiteId, VmId};
+use crate::instance::{ceil_tol, le_tol, MigrationKind, SiteId, VmId};
 use crate::interrupt::Interrupt;
 use crate::network::DirectedLink;
 use crate::plan::Plan;
@@ -266,9 +266,62 @@ fn reachable_sites(costs: &Costs, groups: &[Group], horizon: &Horizon) -> Vec<Ve
 }
 
 /// Explains an infeasible instance where a simple necessary condition fails.
-fn diagnose(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> Vec<String> {
+/// Whether VM `v` alone fits in the whole of site `s` (SPEC tolerance).
+fn fits_alone(costs: &Costs, v: VmId, s: SiteId) -> bool {
+    let vm = &costs.instance.vms[v];
+    let site = &costs.instance.sites[s];
+    let hosts = site.hosts as f64;
+    le_tol(vm.cpu / (site.host_cpu * site.cpu_overcommit), hosts)
+        && le_tol(vm.mem_gib / site.host_mem_gib, hosts)
+}
+
+/// VMs that fit alone at none of the sites they can reach in some window: each makes the
+/// instance infeasible on its own, and is named with its size and the sites it may use.
+fn too_big_anywhere(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> Vec<String> {
     let instance = costs.instance;
     let mut reasons = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        let v = group.rep;
+        let Some(t) = reach[g]
+            .iter()
+            .position(|sites| !sites.is_empty() && !sites.iter().any(|&s| fits_alone(costs, v, s)))
+        else {
+            continue;
+        };
+        let vm = &instance.vms[v];
+        let sites: Vec<String> = reach[g][t]
+            .iter()
+            .map(|&s| {
+                let site = &instance.sites[s];
+                format!(
+                    "{} ({} hosts: {} cores, {} GiB)",
+                    site.id,
+                    site.hosts,
+                    site.hosts as f64 * site.host_cpu * site.cpu_overcommit,
+                    site.hosts as f64 * site.host_mem_gib
+                )
+            })
+            .collect();
+        let place = if vm.profile.kind == MigrationKind::Pinned {
+            "it is pinned at"
+        } else {
+            "the sites it can reach are"
+        };
+        reasons.push(format!(
+            "capacity: vm {} needs {} cores and {} GiB, more than a whole site holds in window \
+             {t}; {place} {}",
+            vm.id,
+            vm.cpu,
+            vm.mem_gib,
+            sites.join(", ")
+        ));
+    }
+    reasons
+}
+
+fn diagnose(costs: &Costs, groups: &[Group], reach: &[Vec<Vec<SiteId>>]) -> Vec<String> {
+    let instance = costs.instance;
+    let mut reasons = too_big_anywhere(costs, groups, reach);
     for (g, group) in groups.iter().enumerate() {
         if let Some(t) = reach[g].iter().position(|sites| sites.is_empty()) {
             let vm = &instance.vms[group.rep];
@@ -912,7 +965,9 @@ fn solve_model(
         warnings: Vec::new(),
         objective_eur: None,
     };
-    if reach.iter().any(|w| w.iter().any(|sites| sites.is_empty())) {
+    if reach.iter().any(|w| w.iter().any(|sites| sites.is_empty()))
+        || !too_big_anywhere(costs, &groups, &reach).is_empty()
+    {
         return infeasible(diagnose(costs, &groups, &reach), Vec::new());
     }
     let formulation = formulate(costs, &groups, &reach, horizon, mode == Mode::Lp);
