@@ -52,7 +52,7 @@ struct BenchArgs {
     #[arg(long = "solver", required = true)]
     solvers: Vec<String>,
     /// Overrides every configuration's time limit, s.
-    #[arg(long, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     time_limit: Option<f64>,
     /// Worker threads (0: one per core; at most 1024).
     #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
@@ -76,10 +76,12 @@ fn parse_format(s: &str) -> Result<BenchFormat, String> {
 
 #[derive(Args)]
 struct GenerateArgs {
-    #[arg(long)]
-    sites: usize,
-    #[arg(long)]
-    vms: usize,
+    /// Sites, 1 to 1024.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    sites: u16,
+    /// VMs, 0 to 1,000,000.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    vms: u32,
     #[arg(long)]
     windows: usize,
     #[arg(long, default_value_t = 1)]
@@ -96,7 +98,7 @@ struct GenerateArgs {
     /// First window, YYYY-MM-DD or YYYY-MM-DDTHH (UTC); default: a day drawn from the seed.
     #[arg(long)]
     start: Option<String>,
-    #[arg(long, default_value_t = 1.0, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1.0, value_parser = positive_f64)]
     window_hours: f64,
     /// Grid zones of the sites, comma-separated (e.g. DE-LU,FR,NL), cycled over the sites.
     #[arg(long, value_delimiter = ',')]
@@ -107,25 +109,25 @@ struct GenerateArgs {
     /// Shares of migration kinds, e.g. precopy=0.6,block=0.1,postcopy=0.1,offline=0.05,respawn=0.1,pinned=0.05.
     #[arg(long, value_parser = parse_kind_shares)]
     kinds: Option<[f64; 6]>,
-    #[arg(long, default_value_t = 0.0, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = non_negative_f64)]
     carbon_eur_per_t: f64,
     /// Peak on-site solar power as a share of each site's peak facility power.
-    #[arg(long, default_value_t = 0.2, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.2, value_parser = non_negative_f64)]
     renewable_share: f64,
     /// Add wind-like variability to on-site renewables.
     #[arg(long)]
     wind: bool,
     /// US dollars per euro for US prices (default: ECB annual average of the year).
-    #[arg(long, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     usd_eur: Option<f64>,
     /// Share of latency-bound VNFs.
-    #[arg(long, default_value_t = 0.1, value_parser = share)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.1, value_parser = share)]
     vnf_share: f64,
     /// Share of VMs in anti-affinity pairs.
-    #[arg(long, default_value_t = 0.1, value_parser = share)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.1, value_parser = share)]
     anti_affinity_share: f64,
     /// Multiplies every link's bandwidth.
-    #[arg(long, default_value_t = 1.0, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1.0, value_parser = positive_f64)]
     bandwidth_scale: f64,
     /// Migrations in plus out per site and window.
     #[arg(long)]
@@ -133,7 +135,7 @@ struct GenerateArgs {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     concurrency: u32,
     /// Total host capacity over the fleet's initial need.
-    #[arg(long, default_value_t = 1.6, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1.6, value_parser = positive_f64)]
     headroom: f64,
 }
 
@@ -185,10 +187,10 @@ struct PlanArgs {
     #[arg(long, default_value = "exact")]
     solver: String,
     /// Wall-clock limit in seconds; at the limit the best plan found is returned with its bound.
-    #[arg(long, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     time_limit: Option<f64>,
     /// Relative optimality gap at which to stop (default 1e-6).
-    #[arg(long, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, value_parser = non_negative_f64)]
     gap: Option<f64>,
     /// Worker threads (0: one per core; at most 1024). The plan does not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
@@ -211,27 +213,27 @@ struct EstimateArgs {
     #[arg(long, default_value = "precopy", value_parser = parse_kind)]
     kind: MigrationKind,
     /// VM memory, GiB.
-    #[arg(long, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     mem_gib: f64,
     /// Memory sent in the first round, GiB (default: mem-gib).
-    #[arg(long, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     mem_used_gib: Option<f64>,
     /// Writable working set, GiB (default: mem-used-gib).
-    #[arg(long, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     wss_gib: Option<f64>,
     /// Disk bytes a block or offline migration copies, GiB.
-    #[arg(long, default_value_t = 0.0, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = non_negative_f64)]
     disk_gib: f64,
     /// Memory dirtying rate, MiB/s.
-    #[arg(long, default_value_t = 0.0, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = non_negative_f64)]
     dirty_mib_s: f64,
     /// Disk write rate during block migration, MiB/s.
-    #[arg(long, default_value_t = 0.0, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = non_negative_f64)]
     disk_write_mib_s: f64,
     /// Bottleneck line rate of the path, Gbit/s (not needed for respawn).
-    #[arg(long, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     bandwidth_gbps: Option<f64>,
-    #[arg(long, default_value_t = 0.94, value_parser = efficiency)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.94, value_parser = efficiency)]
     link_efficiency: f64,
     /// Migrations sharing the path at once.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
@@ -239,23 +241,23 @@ struct EstimateArgs {
     /// Migrate this many identical VMs in waves of at most --concurrency.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     count: Option<u32>,
-    #[arg(long, default_value_t = 300.0, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 300.0, value_parser = positive_f64)]
     max_downtime_ms: f64,
     #[arg(long, default_value_t = 30)]
     max_rounds: u32,
-    #[arg(long, default_value_t = 3.0, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 3.0, value_parser = non_negative_f64)]
     setup_s: f64,
-    #[arg(long, default_value_t = 0.05, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.05, value_parser = non_negative_f64)]
     resume_s: f64,
     /// Start time of a respawned instance, s.
-    #[arg(long, default_value_t = 60.0, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 60.0, value_parser = non_negative_f64)]
     boot_s: f64,
     /// Window length, hours: a migration longer than this is infeasible.
-    #[arg(long, default_value_t = 1.0, value_parser = positive_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1.0, value_parser = positive_f64)]
     window_hours: f64,
-    #[arg(long, default_value_t = 0.512, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.512, value_parser = non_negative_f64)]
     energy_j_per_mb: f64,
-    #[arg(long, default_value_t = 20.165, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 20.165, value_parser = non_negative_f64)]
     energy_j_fixed: f64,
     /// Print JSON: total_s (the batch makespan) and per_vm for one VM of the first wave.
     #[arg(long)]
@@ -422,8 +424,8 @@ fn main() -> ExitCode {
         }
         Command::Generate(a) => {
             let options = GenerateOptions {
-                sites: a.sites,
-                vms: a.vms,
+                sites: usize::from(a.sites),
+                vms: a.vms as usize,
                 windows: a.windows,
                 seed: a.seed,
                 year: a.year,

@@ -28,6 +28,13 @@ use std::path::Path;
 /// Files are checked in that order, each from top to bottom, and the first broken rule is
 /// returned.
 pub fn read_instance(dir: &Path) -> Result<Instance, InputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(InputError::file(
+            dir.display().to_string(),
+            "is a file, not a directory; expected an instance directory holding sites.csv, \
+             vms.csv, windows.csv and (with more than one site) links.csv",
+        ));
+    }
     let sites_file = load_required_csv(dir, "sites.csv")?;
     let (sites, site_lines) = read_sites(&sites_file)?;
     let site_ids = IdIndex::new("site", "sites.csv", sites.iter().map(|s| s.id.as_str()));
@@ -216,8 +223,11 @@ fn read_sites(file: &CsvFile) -> Result<(Vec<Site>, Vec<u64>), InputError> {
             pue: row.req_f64("pue", Range::at_least(1.0))?,
             cpu_overcommit: row.f64_or("cpu_overcommit", 1.0, Range::at_least(1.0))?,
             max_migrations: row.opt_u32("max_migrations", 0)?,
-            zone: row.text("zone").to_string(),
-            annotations: row.annotations(),
+            zone: {
+                row.printable_text("zone", row.text("zone"), true)?;
+                row.text("zone").to_string()
+            },
+            annotations: row.printable_annotations()?,
         });
     }
     if sites.is_empty() {
@@ -277,6 +287,7 @@ fn read_vms(file: &CsvFile, site_ids: &IdIndex) -> Result<(Vec<Vm>, Vec<u64>), I
                 ),
             ));
         }
+        row.printable("anti_affinity", row.text("anti_affinity"))?;
         let anti_affinity = Some(row.text("anti_affinity"))
             .filter(|label| !label.is_empty())
             .map(str::to_string);
@@ -302,7 +313,7 @@ fn read_vms(file: &CsvFile, site_ids: &IdIndex) -> Result<(Vec<Vm>, Vec<u64>), I
             anti_affinity,
             penalty_eur_per_s: row.f64_or("penalty_eur_per_s", 0.0, Range::at_least(0.0))?,
             downtime_eur_per_s: row.f64_or("downtime_eur_per_s", 0.0, Range::at_least(0.0))?,
-            annotations: row.annotations(),
+            annotations: row.printable_annotations()?,
         });
     }
     Ok((vms, lines))
@@ -755,6 +766,14 @@ struct CsvFile {
 impl CsvFile {
     fn parse(name: &str, bytes: &[u8]) -> Result<CsvFile, InputError> {
         let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+        if let Some(line) = unclosed_quote_line(bytes) {
+            return Err(InputError::at_line(
+                name,
+                line,
+                "a quoted field opens on this line and is never closed; expected a closing '\"' \
+                 (a quote inside a quoted field is written twice: \"\")",
+            ));
+        }
         // Flexible, so that a ragged row reaches us and is reported with its line; no headers,
         // so that the header is a record like any other and gets the same UTF-8 check.
         let mut reader = csv::ReaderBuilder::new()
@@ -1060,6 +1079,15 @@ impl<'a> Row<'a> {
     }
 
     /// The `x_` cells, name and value, in header order.
+    /// The annotations, refusing control characters (they are written into the outputs).
+    fn printable_annotations(&self) -> Result<Vec<(String, String)>, InputError> {
+        let annotations = self.annotations();
+        for (name, value) in &annotations {
+            self.printable_text(name, value, true)?;
+        }
+        Ok(annotations)
+    }
+
     fn annotations(&self) -> Vec<(String, String)> {
         self.table
             .annotations
@@ -1095,7 +1123,31 @@ impl<'a> Row<'a> {
                 ),
             ));
         }
+        self.printable(column, cell)?;
         Ok(Some(cell))
+    }
+
+    /// Refuses text with control characters (terminal escapes, NUL, line breaks): ids and
+    /// labels are printed to terminals and written into outputs.
+    fn printable(&self, column: &str, cell: &str) -> Result<(), InputError> {
+        self.printable_text(column, cell, false)
+    }
+
+    /// As [`Row::printable`]; with `layout`, tabs and line breaks are allowed (free text such
+    /// as a zone or an annotation, which CSV quoting carries safely).
+    fn printable_text(&self, column: &str, cell: &str, layout: bool) -> Result<(), InputError> {
+        let allowed = |c: char| layout && matches!(c, '\t' | '\n' | '\r');
+        match cell.chars().find(|&c| c.is_control() && !allowed(c)) {
+            None => Ok(()),
+            Some(c) => Err(self.error(
+                column,
+                format!(
+                    "found a control character (U+{:04X}) in {}; expected printable text",
+                    c as u32,
+                    quote(cell)
+                ),
+            )),
+        }
     }
 
     fn req_f64(&self, column: &str, range: Range) -> Result<f64, InputError> {
@@ -1133,8 +1185,18 @@ impl<'a> Row<'a> {
             return Err(self.error(
                 column,
                 format!(
-                    "expected {}, found {}",
+                    "expected {}, found {}, which overflows double precision",
                     range.with_rule("a finite number"),
+                    quote(cell)
+                ),
+            ));
+        }
+        if number == 0.0 && underflows(cell) {
+            return Err(self.error(
+                column,
+                format!(
+                    "found {}, which underflows to 0 in double precision (the smallest positive \
+                     number is about 4.9e-324); expected 0 written as 0, or a larger number",
                     quote(cell)
                 ),
             ));
@@ -1469,6 +1531,33 @@ impl Range {
 /// where either the integer or the fraction digits may be absent but not both. Refuses what
 /// Rust's float parser also takes but the format does not: `inf`, `NaN`, hex, underscores,
 /// surrounding spaces.
+/// The line on which a quoted field opens that the file never closes, if any. A quote
+/// toggles the state; a doubled quote inside a field toggles it twice, as it should.
+fn unclosed_quote_line(bytes: &[u8]) -> Option<u64> {
+    let mut line = 1u64;
+    let mut opened_on = None;
+    for &b in bytes {
+        match b {
+            b'"' => {
+                opened_on = match opened_on {
+                    None => Some(line),
+                    Some(_) => None,
+                }
+            }
+            b'\n' => line += 1,
+            _ => {}
+        }
+    }
+    opened_on
+}
+
+/// Whether a decimal that parsed to 0 was written with a non-zero digit before its exponent.
+fn underflows(text: &str) -> bool {
+    text.split(['e', 'E'])
+        .next()
+        .is_some_and(|mantissa| mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b)))
+}
+
 fn parse_decimal(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let mut at = 0;
