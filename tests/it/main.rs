@@ -10,5 +10,6 @@ mod network;
 mod oracle;
 mod random_oracle;
 mod readme;
+mod safety;
 mod validate;
 mod windows;
