@@ -86,10 +86,7 @@ pub fn run(instances: &[(String, Instance)], configs: &[SolverConfig]) -> Vec<Be
                 _ => None,
             };
         }
-        if configs
-            .iter()
-            .any(|c| c.settings.interrupt.is_requested())
-        {
+        if configs.iter().any(|c| c.settings.interrupt.is_requested()) {
             break;
         }
     }

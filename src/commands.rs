@@ -6,9 +6,9 @@ use crate::costs::Costs;
 use crate::error::InputError;
 use crate::evaluate::evaluate;
 use crate::instance::{Instance, MigrationKind, MigrationProfile, Params};
-use crate::io::read::{read_instance, read_placement};
 use crate::interrupt::Interrupt;
 use crate::io::out_dir::{check_output_dir, write_output_dir, OutputRules};
+use crate::io::read::{read_instance, read_placement};
 use crate::migration::{estimate_batch, BatchEstimate, MigrationEstimate};
 use crate::report::build_plan_report;
 use crate::solvers;
@@ -463,7 +463,13 @@ fn non_finite_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> Opti
             e.energy_j,
         ]
         .iter()
-        .chain(e.rounds.iter().flat_map(|r| [r.bytes, r.seconds]).collect::<Vec<_>>().iter())
+        .chain(
+            e.rounds
+                .iter()
+                .flat_map(|r| [r.bytes, r.seconds])
+                .collect::<Vec<_>>()
+                .iter(),
+        )
         .all(|x| x.is_finite())
     };
     if batch.total_s.is_finite() && batch.waves.iter().all(|w| finite(&w.estimate)) {
@@ -471,7 +477,10 @@ fn non_finite_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> Opti
     }
     let p = &options.profile;
     let (flag, value) = if !(options.bandwidth_gbps * 1e9).is_finite()
-        || batch.waves.iter().any(|w| !w.estimate.rate_bytes_s.is_finite())
+        || batch
+            .waves
+            .iter()
+            .any(|w| !w.estimate.rate_bytes_s.is_finite())
     {
         ("--bandwidth-gbps", options.bandwidth_gbps)
     } else {
@@ -484,7 +493,13 @@ fn non_finite_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> Opti
             ("--energy-j-per-mb", options.params.energy_j_per_mb),
         ]
         .into_iter()
-        .fold(("--mem-gib", p.mem_used_gib), |best, c| if c.1 > best.1 { c } else { best })
+        .fold(("--mem-gib", p.mem_used_gib), |best, c| {
+            if c.1 > best.1 {
+                c
+            } else {
+                best
+            }
+        })
     };
     let value = crate::io::magnitudes::show(value);
     Some(format!(
@@ -567,7 +582,11 @@ fn describe_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> String
         out.push_str(&format!(
             "batch of {}: {} waves, makespan {:.3} s\n",
             options.count.unwrap_or(1),
-            batch.waves.iter().map(|w| u64::from(w.repeats)).sum::<u64>(),
+            batch
+                .waves
+                .iter()
+                .map(|w| u64::from(w.repeats))
+                .sum::<u64>(),
             batch.total_s
         ));
     }

@@ -4,10 +4,10 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicI32, Ordering};
-use wattshift::interrupt::Interrupt;
 use wattshift::commands::{self, BenchFormat, EstimateOptions, PlanOptions};
 use wattshift::generate::{GenerateOptions, Region, DEFAULT_KIND_SHARES};
 use wattshift::instance::{MigrationKind, MigrationProfile, Params};
+use wattshift::interrupt::Interrupt;
 
 #[derive(Parser)]
 #[command(

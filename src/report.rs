@@ -63,7 +63,10 @@ fn stop_reason(
         } else {
             StopReason::Optimal
         }
-    } else if settings.time_limit_s.is_some_and(|limit| runtime_s >= limit) {
+    } else if settings
+        .time_limit_s
+        .is_some_and(|limit| runtime_s >= limit)
+    {
         StopReason::TimeLimit
     } else {
         StopReason::NoImprovement
@@ -182,7 +185,10 @@ pub fn build_plan_report(
                  the gap setting {}; it is reported as feasible",
                 summary
                     .gap
-                    .map_or("an unknown distance".to_string(), |g| format!("{:.6} %", 100.0 * g)),
+                    .map_or("an unknown distance".to_string(), |g| format!(
+                        "{:.6} %",
+                        100.0 * g
+                    )),
                 settings.gap
             ));
         }

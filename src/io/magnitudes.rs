@@ -96,7 +96,13 @@ pub fn check_magnitudes(instance: &Instance, sources: &Sources) -> Result<(), In
     for (v, vm) in instance.vms.iter().enumerate() {
         fleet_cpu += vm.cpu;
         if !fleet_cpu.is_finite() {
-            return Err(overflow("vms.csv", vm_line(v), "cpu", vm.cpu, "the fleet's total CPU"));
+            return Err(overflow(
+                "vms.csv",
+                vm_line(v),
+                "cpu",
+                vm.cpu,
+                "the fleet's total CPU",
+            ));
         }
         fleet_mem += vm.mem_gib;
         if !(fleet_mem * GIB).is_finite() {
@@ -308,11 +314,26 @@ pub fn check_magnitudes(instance: &Instance, sources: &Sources) -> Result<(), In
         let line = vm_line(v);
         let p = &vm.profile;
         for (column, value, scale, what) in [
-            ("mem_used_gib", p.mem_used_gib, GIB, "the memory to send in bytes"),
+            (
+                "mem_used_gib",
+                p.mem_used_gib,
+                GIB,
+                "the memory to send in bytes",
+            ),
             ("wss_gib", p.wss_gib, GIB, "the working set in bytes"),
             ("disk_gib", p.disk_gib, GIB, "the disk to copy in bytes"),
-            ("dirty_mib_s", p.dirty_mib_s, MIB, "the dirtying rate in bytes/s"),
-            ("disk_write_mib_s", p.disk_write_mib_s, MIB, "the disk write rate in bytes/s"),
+            (
+                "dirty_mib_s",
+                p.dirty_mib_s,
+                MIB,
+                "the dirtying rate in bytes/s",
+            ),
+            (
+                "disk_write_mib_s",
+                p.disk_write_mib_s,
+                MIB,
+                "the disk write rate in bytes/s",
+            ),
         ] {
             if !(value * scale).is_finite() {
                 return Err(overflow("vms.csv", line, column, value, what));

@@ -76,7 +76,9 @@ impl OutputError {
 /// The marker's text: its magic line, then one line per entry wattshift wrote.
 fn marker_text(files: &[(&str, Vec<u8>)]) -> String {
     let mut text = format!("{MARKER_MAGIC}\n");
-    text.push_str("# Written by wattshift. The next run that writes here replaces this directory\n");
+    text.push_str(
+        "# Written by wattshift. The next run that writes here replaces this directory\n",
+    );
     text.push_str("# whole, as long as it holds only the entries listed below.\n");
     for (name, _) in files {
         text.push_str(name);
@@ -241,7 +243,9 @@ pub fn write_output_dir(
     let shown = out;
     let entry = output_entry(out).ok_or_else(|| OutputError::NoName(out.display().to_string()))?;
     let out = entry.as_path();
-    let parent = out.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    let parent = out
+        .parent()
+        .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
     let name = out
         .file_name()
         .ok_or_else(|| OutputError::NoName(shown.display().to_string()))?

@@ -12,10 +12,10 @@
 //! file is accepted and skipped, since spreadsheet programs write one.
 
 use crate::error::InputError;
-use crate::io::magnitudes::{check_magnitudes, Sources};
 use crate::instance::{
     Instance, Link, MigrationKind, MigrationProfile, Params, Site, SiteId, Vm, VmId,
 };
+use crate::io::magnitudes::{check_magnitudes, Sources};
 use crate::plan::Plan;
 use ndarray::Array2;
 use std::collections::{BTreeMap, HashMap};

@@ -553,8 +553,7 @@ fn formulate(
             // free on a large site. (A tolerance scaled by the site's whole capacity let a VM
             // of 0.01 cores run with n = 0 on a site of 100 000 hosts of 128 cores.)
             let tol = 1e-9;
-            constraints
-                .push((cpu_load.clone() - cap_cpu * (1.0 + tol) * hosts).leq(cap_cpu * tol));
+            constraints.push((cpu_load.clone() - cap_cpu * (1.0 + tol) * hosts).leq(cap_cpu * tol));
             constraints.push(
                 (mem_load.clone() - site.host_mem_gib * (1.0 + tol) * hosts)
                     .leq(site.host_mem_gib * tol),
@@ -1126,7 +1125,8 @@ fn solve_model(
     };
     let mut warnings = Vec::new();
     if model_status == HighsModelStatus::ReachedInterrupt {
-        warnings.push("HiGHS was stopped by a signal; its best plan and bound so far are kept".into());
+        warnings
+            .push("HiGHS was stopped by a signal; its best plan and bound so far are kept".into());
     }
     HorizonOutcome {
         plan: Some(plan),
@@ -1166,7 +1166,11 @@ fn watch_interrupt(model: &mut highs::Model, interrupt: &Interrupt) {
     // SAFETY: `ptr` is the live HiGHS instance of `model`; the flag outlives the solve, since
     // the settings that own the token are borrowed for the whole of `solve_model`.
     unsafe {
-        highs_sys::Highs_setCallback(ptr, Some(interrupt_callback), flag as *mut std::os::raw::c_void);
+        highs_sys::Highs_setCallback(
+            ptr,
+            Some(interrupt_callback),
+            flag as *mut std::os::raw::c_void,
+        );
         for kind in [
             highs_sys::kHighsCallbackSimplexInterrupt,
             highs_sys::kHighsCallbackIpmInterrupt,

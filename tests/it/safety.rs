@@ -100,7 +100,10 @@ fn out_with_foreign_files_is_refused_and_named_and_force_replaces_it() {
     assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     assert!(stderr.contains("3 entries"), "{stderr}");
-    assert!(stderr.contains("'thesis.tex'") && stderr.contains("--force"), "{stderr}");
+    assert!(
+        stderr.contains("'thesis.tex'") && stderr.contains("--force"),
+        "{stderr}"
+    );
     assert_eq!(listing(&out), vec![".bashrc", "photos", "thesis.tex"]);
     // A file where the directory should be is refused too.
     let file = tmp.path().join("file");
@@ -121,7 +124,10 @@ fn an_earlier_output_is_recognised_by_its_marker_not_its_file_names() {
     let out = tmp.path().join("out");
     assert_eq!(plan(&instance, &out, &[]).status.code(), Some(0));
     // Replaced again without --force.
-    assert_eq!(plan(&instance, &out, &["--solver", "stay"]).status.code(), Some(0));
+    assert_eq!(
+        plan(&instance, &out, &["--solver", "stay"]).status.code(),
+        Some(0)
+    );
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(summary.contains("\"solver\": \"stay\""));
     // A file added by the user makes it foreign.
@@ -131,7 +137,12 @@ fn an_earlier_output_is_recognised_by_its_marker_not_its_file_names() {
     // The same file names without wattshift's marker are not an earlier output.
     let lookalike = tmp.path().join("lookalike");
     std::fs::create_dir(&lookalike).unwrap();
-    for name in ["placement.csv", "migrations.csv", "site_windows.csv", "summary.json"] {
+    for name in [
+        "placement.csv",
+        "migrations.csv",
+        "site_windows.csv",
+        "summary.json",
+    ] {
         std::fs::write(lookalike.join(name), "mine").unwrap();
     }
     assert_eq!(plan(&instance, &lookalike, &[]).status.code(), Some(2));
@@ -155,14 +166,21 @@ fn leftovers_of_killed_runs_are_swept_and_a_set_aside_output_is_put_back() {
     std::fs::rename(&out, &aside).unwrap();
     let staging = tmp.path().join(".out.wattshift-staging-999998");
     std::fs::create_dir(&staging).unwrap();
-    std::fs::copy(aside.join(".wattshift-output"), staging.join(".wattshift-output")).unwrap();
+    std::fs::copy(
+        aside.join(".wattshift-output"),
+        staging.join(".wattshift-output"),
+    )
+    .unwrap();
     std::fs::write(staging.join("placement.csv"), "partial").unwrap();
     // A directory of the user's with a similar name is not touched.
     let users = tmp.path().join(".out.wattshift-staging-mine");
     std::fs::create_dir(&users).unwrap();
     std::fs::write(users.join("keep.txt"), "mine").unwrap();
 
-    assert_eq!(plan(&instance, &out, &["--solver", "stay"]).status.code(), Some(0));
+    assert_eq!(
+        plan(&instance, &out, &["--solver", "stay"]).status.code(),
+        Some(0)
+    );
     assert!(out.join("summary.json").is_file());
     assert!(!aside.exists() && !staging.exists());
     assert!(users.join("keep.txt").exists());
@@ -316,7 +334,10 @@ fn a_vm_too_big_for_any_site_is_infeasible_with_its_cause() {
     let result = plan(dir.path(), &dir.path().join("out"), &[]);
     assert_eq!(result.status.code(), Some(1));
     let stdout = text(&result.stdout);
-    assert!(stdout.contains("vm web1") && stdout.contains("pinned at a (0 hosts"), "{stdout}");
+    assert!(
+        stdout.contains("vm web1") && stdout.contains("pinned at a (0 hosts"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -340,14 +361,48 @@ fn sizes_the_user_sets_are_bounded() {
     assert!(result.stdout.len() < 10_000);
     // Identical waves are computed once.
     let result = run(&[
-        "estimate", "--count", "4294967295", "--mem-gib", "4", "--bandwidth-gbps", "1", "--json",
+        "estimate",
+        "--count",
+        "4294967295",
+        "--mem-gib",
+        "4",
+        "--bandwidth-gbps",
+        "1",
+        "--json",
     ]);
     assert_eq!(result.status.code(), Some(0));
     assert!(result.stdout.len() < 10_000);
     for args in [
-        &["plan", "tests/data/tiny-capacity", "--out", "x", "--threads", "10000"][..],
-        &["generate", "--sites", "4", "--vms", "100000000", "--windows", "2", "--out", "x"],
-        &["generate", "--sites", "1000000", "--vms", "1", "--windows", "2", "--out", "x"],
+        &[
+            "plan",
+            "tests/data/tiny-capacity",
+            "--out",
+            "x",
+            "--threads",
+            "10000",
+        ][..],
+        &[
+            "generate",
+            "--sites",
+            "4",
+            "--vms",
+            "100000000",
+            "--windows",
+            "2",
+            "--out",
+            "x",
+        ],
+        &[
+            "generate",
+            "--sites",
+            "1000000",
+            "--vms",
+            "1",
+            "--windows",
+            "2",
+            "--out",
+            "x",
+        ],
         &["estimate", "--mem-gib", "4", "--bandwidth-gbps", "1e300"],
     ] {
         let result = run(args);
@@ -375,7 +430,10 @@ fn messages_name_the_real_problem() {
     ]);
     assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
-    assert!(stderr.contains("expected a number > 0") && !stderr.contains("'-- -1'"), "{stderr}");
+    assert!(
+        stderr.contains("expected a number > 0") && !stderr.contains("'-- -1'"),
+        "{stderr}"
+    );
 
     let sites = crate::common::SITES_CSV.replacen("a,4,", "\"a,4,", 1);
     let dir = InstanceFiles::valid().with("sites.csv", sites).write();
@@ -411,7 +469,12 @@ fn optimal_is_a_claim_the_report_checks() {
     };
     let report = build_plan_report(&costs, "made-up", &outcome, &settings, 0.0);
     assert_eq!(report.summary.status, "feasible");
-    assert_eq!(report.summary.warnings.len(), 2, "{:?}", report.summary.warnings);
+    assert_eq!(
+        report.summary.warnings.len(),
+        2,
+        "{:?}",
+        report.summary.warnings
+    );
 }
 
 /// An instance of two sites with `hosts` hosts of 128 cores each, and small VMs.
