@@ -1,4 +1,4 @@
-//! Outputs of `plan` (SPEC section 4): pure functions to bytes, and one atomic directory write.
+//! Outputs of `plan` (SPEC section 4): pure functions to bytes. `io::out_dir` writes them.
 //!
 //! Numbers are written with Rust's shortest round-trip formatting, so that every value reads back
 //! to the same f64 and every EUR total is the sum of its parts as written.
@@ -9,9 +9,6 @@ use crate::io::read::{LINKS_SCHEMA, SITES_SCHEMA, VMS_SCHEMA, WINDOWS_SCHEMA};
 use crate::plan::Plan;
 use crate::report::Summary;
 use crate::schedule::Slot;
-use std::fs;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
 
 /// A CSV table built row by row, quoting only where a field needs it.
 struct Table {
@@ -181,56 +178,6 @@ pub fn summary_json(summary: &Summary) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(summary).unwrap_or_default();
     bytes.push(b'\n');
     bytes
-}
-
-/// Writes `files` into directory `out` all at once: they go to a fresh sibling directory first,
-/// which then replaces `out`. On any failure nothing under `out` changes.
-/// An existing `out` must be a directory; files in it that are not among `files` are dropped.
-pub fn write_dir_atomically(out: &Path, files: &[(&str, Vec<u8>)]) -> std::io::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent)?;
-    let name = out
-        .file_name()
-        .ok_or_else(|| std::io::Error::other(format!("{} names no directory", out.display())))?
-        .to_string_lossy()
-        .to_string();
-    if out.exists() && !out.is_dir() {
-        return Err(std::io::Error::other(format!(
-            "{} exists and is not a directory",
-            out.display()
-        )));
-    }
-    let staging = parent.join(format!(".{name}.wattshift-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&staging);
-    let result = (|| {
-        fs::create_dir(&staging)?;
-        for (file, bytes) in files {
-            let mut f = fs::File::create(staging.join(file))?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-        }
-        if out.exists() {
-            // Move the old directory aside first: rename cannot replace a non-empty directory.
-            let old = parent.join(format!(".{name}.wattshift-old-{}", std::process::id()));
-            let _ = fs::remove_dir_all(&old);
-            fs::rename(out, &old)?;
-            if let Err(e) = fs::rename(&staging, out) {
-                let _ = fs::rename(&old, out);
-                return Err(e);
-            }
-            let _ = fs::remove_dir_all(&old);
-        } else {
-            fs::rename(&staging, out)?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-    }
-    result
 }
 
 /// An instance as the files of SPEC section 1 (sites.csv, vms.csv, links.csv, windows.csv,
