@@ -682,3 +682,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn bench_stops_after_the_run_in_progress_and_prints_the_table_so_far() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wattshift"))
+        .args([
+            "bench",
+            repo("instances/eu-day").to_str().unwrap(),
+            "--solver",
+            "exact",
+            "--solver",
+            "greedy",
+            "--format",
+            "csv",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    // The header and the interrupted exact run; greedy never started.
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(
+        stdout.contains("exact") && !stdout.contains("greedy"),
+        "{stdout}"
+    );
+}
