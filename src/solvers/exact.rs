@@ -422,7 +422,8 @@ fn formulate(
     reach: &[Vec<Vec<SiteId>>],
     horizon: &Horizon,
     relaxed: bool,
-) -> Formulation {
+    out_of_time: &dyn Fn() -> bool,
+) -> Option<Formulation> {
     let instance = costs.instance;
     let params = &instance.params;
     let first = horizon.first;
@@ -441,6 +442,9 @@ fn formulate(
     let mut into: HashMap<(usize, usize, SiteId), Vec<usize>> = HashMap::new();
     let mut out_of: HashMap<(usize, usize, SiteId), Vec<usize>> = HashMap::new();
     for t in first..horizon.model_end() {
+        if out_of_time() {
+            return None;
+        }
         let r = t - first;
         for (g, group) in groups.iter().enumerate() {
             let v = group.rep;
@@ -520,6 +524,9 @@ fn formulate(
     let mut site_vars = BTreeMap::new();
     // The fixed window after the horizon has a fixed placement: its site costs are constant.
     for t in first..horizon.end {
+        if out_of_time() {
+            return None;
+        }
         for s in 0..num_sites {
             let present: Vec<usize> = (0..groups.len())
                 .filter(|&g| into.contains_key(&(g, t, s)))
@@ -654,6 +661,9 @@ fn formulate(
             continue;
         }
         for t in first..horizon.end {
+            if out_of_time() {
+                return None;
+            }
             for s in 0..num_sites {
                 let mut sum = Expression::default();
                 let mut any = false;
@@ -714,13 +724,13 @@ fn formulate(
         }
     }
 
-    Formulation {
+    Some(Formulation {
         vars,
         objective,
         constraints,
         flows,
         site_vars,
-    }
+    })
 }
 
 /// Column values of a plan, as a starting solution. `None` when the plan uses a flow the
@@ -853,8 +863,43 @@ fn disaggregate(
 pub fn model_size(costs: &Costs, horizon: &Horizon) -> (usize, usize) {
     let groups = group_vms(costs, horizon);
     let reach = reachable_sites(costs, &groups, horizon);
-    let formulation = formulate(costs, &groups, &reach, horizon, false);
+    let Some(formulation) = formulate(costs, &groups, &reach, horizon, false, &|| false) else {
+        return (0, 0);
+    };
     (formulation.vars.index.len(), formulation.constraints.len())
+}
+
+/// Memory one column of the flow MILP takes, bytes, built through good_lp and solved by HiGHS:
+/// about 1 kB measured (600 k columns took 0.63 GB a few seconds into the solve, on the
+/// 8-site, 500-VM, 24-window instance); twice that leaves room for the search tree.
+const BYTES_PER_COLUMN: u64 = 2000;
+
+/// The flow columns the model of `horizon` would have (an upper bound: flows of infeasible
+/// migrations are dropped later), counted without building anything.
+fn estimated_flows(reach: &[Vec<Vec<SiteId>>]) -> usize {
+    let mut flows = 0usize;
+    for windows in reach {
+        for (r, sites) in windows.iter().enumerate() {
+            let sources = if r == 0 { 1 } else { windows[r - 1].len() };
+            flows = flows.saturating_add(sources.saturating_mul(sites.len()));
+        }
+    }
+    flows
+}
+
+/// The most columns a model may have: half the memory available now, at
+/// [`BYTES_PER_COLUMN`]; `None` where the available memory cannot be read.
+fn column_budget() -> Option<usize> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = text
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    let bytes = kib.saturating_mul(1024) / 2;
+    usize::try_from(bytes / BYTES_PER_COLUMN).ok()
 }
 
 /// What solving a horizon gives.
@@ -969,7 +1014,52 @@ fn solve_model(
     {
         return infeasible(diagnose(costs, &groups, &reach), Vec::new());
     }
-    let formulation = formulate(costs, &groups, &reach, horizon, mode == Mode::Lp);
+    // A model too large for the memory, or one whose build would outrun the time limit, is
+    // not built: the start (if any) is kept, and the user is told why.
+    let give_up = |why: String| {
+        let status = if start.is_some() {
+            Status::Feasible
+        } else {
+            Status::Unknown
+        };
+        HorizonOutcome {
+            plan: start.cloned(),
+            status,
+            bound_eur: None,
+            reasons: Vec::new(),
+            notes: vec![why.clone()],
+            warnings: vec![why],
+            objective_eur: None,
+        }
+    };
+    let flows_estimate = estimated_flows(&reach);
+    if let Some(budget) = column_budget() {
+        if flows_estimate > budget {
+            return give_up(format!(
+                "the MILP would have about {flows_estimate} flow columns (about {:.1} GB to build \
+                 and solve), more than half the memory available allows ({budget} columns); it \
+                 was not built. Use `windows`, `local` or `paths` at this size",
+                flows_estimate as f64 * BYTES_PER_COLUMN as f64 / 1e9
+            ));
+        }
+    }
+    let build_deadline =
+        time_limit_s.map(|limit| Instant::now() + std::time::Duration::from_secs_f64(limit));
+    let out_of_time =
+        || settings.interrupt.is_requested() || build_deadline.is_some_and(|d| Instant::now() >= d);
+    let Some(formulation) = formulate(
+        costs,
+        &groups,
+        &reach,
+        horizon,
+        mode == Mode::Lp,
+        &out_of_time,
+    ) else {
+        return give_up(format!(
+            "the time limit ran out while the MILP (about {flows_estimate} flow columns) was \
+             being built; the start plan is kept"
+        ));
+    };
     let num_columns = formulation.vars.index.len();
     let mut notes = vec![format!(
         "MILP for windows {}..{}: {} VMs in {} groups, {} columns ({} flows), {} rows",
@@ -1215,5 +1305,56 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
         notes,
         warnings: out.warnings,
         objective_eur: out.objective_eur,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::read::read_instance;
+    use std::path::Path;
+
+    /// The size guard counts without building: its estimate must bound the flows built.
+    #[test]
+    fn the_flow_estimate_bounds_the_flows_built() {
+        for name in [
+            "tiny-capacity",
+            "tiny-kinds",
+            "tiny-links-budget",
+            "tiny-negative",
+        ] {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data")
+                .join(name);
+            let instance = read_instance(&dir).unwrap();
+            let costs = Costs::new(&instance);
+            let horizon = Horizon::whole(&costs);
+            let groups = group_vms(&costs, &horizon);
+            let reach = reachable_sites(&costs, &groups, &horizon);
+            let built = formulate(&costs, &groups, &reach, &horizon, false, &|| false)
+                .map(|f| f.flows.len())
+                .unwrap();
+            let estimate = estimated_flows(&reach);
+            assert!(
+                built <= estimate,
+                "{name}: {built} flows built, {estimate} estimated"
+            );
+            assert!(
+                estimate <= 4 * built.max(1),
+                "{name}: the estimate is loose"
+            );
+        }
+    }
+
+    /// A build that finds its time gone stops and builds nothing.
+    #[test]
+    fn the_build_reads_the_clock() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-kinds");
+        let instance = read_instance(&dir).unwrap();
+        let costs = Costs::new(&instance);
+        let horizon = Horizon::whole(&costs);
+        let groups = group_vms(&costs, &horizon);
+        let reach = reachable_sites(&costs, &groups, &horizon);
+        assert!(formulate(&costs, &groups, &reach, &horizon, false, &|| true).is_none());
     }
 }

@@ -685,7 +685,7 @@ proptest! {
 
 #[test]
 fn bench_stops_after_the_run_in_progress_and_prints_the_table_so_far() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wattshift"))
+    let child = Command::new(env!("CARGO_BIN_EXE_wattshift"))
         .args([
             "bench",
             repo("instances/eu-day").to_str().unwrap(),
