@@ -14,7 +14,7 @@ use wattshift::io::read::read_instance;
 use wattshift::migration::{estimate, estimate_batch};
 use wattshift::plan::Plan;
 use wattshift::solvers::exact::Horizon;
-use wattshift::solvers::{self, exact, SolveSettings};
+use wattshift::solvers::{exact, CommonSettings, LocalSettings, SolverSettings, WindowsSettings};
 
 fn instance(name: &str) -> wattshift::instance::Instance {
     read_instance(&Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).expect("valid instance")
@@ -110,17 +110,28 @@ fn solvers_on_mid_sized(c: &mut Criterion) {
     for name in [
         "stay", "greedy", "pabfd", "paths", "local", "windows", "exact",
     ] {
-        let Some(solver) = solvers::find(name) else {
+        let Some(solver) = SolverSettings::default_for(name) else {
             continue;
         };
-        let settings = SolveSettings {
-            iterations: 5_000,
+        // Fewer moves and the bare LP bound, so that each sample takes seconds.
+        let solver = match solver {
+            SolverSettings::Local(_) => SolverSettings::Local(LocalSettings {
+                iterations: 5_000,
+                ..LocalSettings::default()
+            }),
+            SolverSettings::Windows(_) => SolverSettings::Windows(WindowsSettings {
+                iterations: 5_000,
+                root_bound: false,
+                ..WindowsSettings::default()
+            }),
+            other => other,
+        };
+        let settings = CommonSettings {
             time_limit_s: Some(30.0),
-            root_bound: false,
-            ..SolveSettings::default()
+            ..CommonSettings::default()
         };
         group.bench_function(name, |b| {
-            b.iter(|| solver(&costs, &settings, Instant::now()))
+            b.iter(|| solver.solve(&costs, &settings, Instant::now()))
         });
     }
     group.finish();

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Derive the compact data copy in instances/data/ from ../shared/data/.
+"""Derive the compact data copy in instances/data/ from the raw data extract.
 
 Python 3.11, standard library only. Usage (from anywhere):
 
-    python3 scripts/derive_data.py [--shared PATH] [--out PATH]
+    python3 scripts/derive_data.py [--raw PATH] [--out PATH]
 
---shared defaults to <repo>/../shared/data, --out to <repo>/instances/data.
+--raw (alias --shared) names the raw data extract, the folder of public data the copy was
+made from (not shipped in this repository; instances/data/README.md names its upstream
+sources); it defaults to a folder `shared/data` beside the repository. --out defaults to
+<repo>/instances/data.
 The script is deterministic: running it twice gives byte-identical files.
 It writes the nine CSV files described in instances/data/README.md; that
 README is hand-written and is not touched by this script.
@@ -135,7 +138,7 @@ def ordered(zones, zone_order: list[str]) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    ap.add_argument("--raw", "--shared", dest="shared", type=Path, default=DEFAULT_SHARED)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args()
     src: Path = args.shared

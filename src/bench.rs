@@ -6,7 +6,7 @@ use crate::config::SolverConfig;
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
 use crate::instance::Instance;
-use crate::solvers;
+use crate::solvers::Status;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -16,7 +16,7 @@ pub struct BenchRow {
     pub instance: String,
     pub config: String,
     pub solver: String,
-    pub status: &'static str,
+    pub status: Status,
     /// The evaluator's cost of the plan, EUR.
     pub objective_eur: Option<f64>,
     /// The configuration's own proven lower bound, EUR.
@@ -39,22 +39,19 @@ pub fn run(instances: &[(String, Instance)], configs: &[SolverConfig]) -> Vec<Be
         let costs = Costs::new(instance);
         let first = rows.len();
         for config in configs {
-            if config.settings.interrupt.is_requested() {
+            if config.common.interrupt.is_requested() {
                 // Stopped by a signal: the table so far is what there is.
                 break;
             }
-            let Some(solver) = solvers::find(&config.solver) else {
-                continue;
-            };
             let started = Instant::now();
-            let outcome = solver(&costs, &config.settings, started);
+            let outcome = config.solver.solve(&costs, &config.common, started);
             let runtime_s = started.elapsed().as_secs_f64();
             let evaluation = outcome.plan.as_ref().map(|plan| evaluate(&costs, plan));
             rows.push(BenchRow {
                 instance: name.clone(),
                 config: config.name.clone(),
-                solver: config.solver.clone(),
-                status: outcome.status.name(),
+                solver: config.solver.name().to_string(),
+                status: outcome.status,
                 objective_eur: evaluation.as_ref().map(|e| e.objective_eur),
                 bound_eur: outcome.bound_eur,
                 best_bound_eur: None,
@@ -86,7 +83,7 @@ pub fn run(instances: &[(String, Instance)], configs: &[SolverConfig]) -> Vec<Be
                 _ => None,
             };
         }
-        if configs.iter().any(|c| c.settings.interrupt.is_requested()) {
+        if configs.iter().any(|c| c.common.interrupt.is_requested()) {
             break;
         }
     }
@@ -227,7 +224,7 @@ mod tests {
             instance: "i".into(),
             config: config.into(),
             solver: config.into(),
-            status: "feasible",
+            status: Status::Feasible,
             objective_eur: Some(objective),
             bound_eur: bound,
             best_bound_eur: Some(9.0),

@@ -1,4 +1,4 @@
-//! The commands behind the command line. Each returns the process exit code of SPEC section 5
+//! The commands behind the command line. Each returns the process exit code of docs/FORMAT.md §4
 //! (0 success, 1 infeasible, 2 bad input or usage, 3 no plan within the limits) and prints its
 //! report; `main` only parses arguments.
 
@@ -124,12 +124,14 @@ pub struct PlanOptions {
 /// Resolves a configuration and applies the command line's overrides.
 fn configure(options: &PlanOptions) -> Result<crate::config::SolverConfig, InputError> {
     let mut config = crate::config::resolve(&options.solver)?;
-    let s = &mut config.settings;
+    let s = &mut config.common;
     s.time_limit_s = options.time_limit_s.or(s.time_limit_s);
     s.gap = options.gap.unwrap_or(s.gap);
     s.threads = options.threads.unwrap_or(s.threads);
     s.verbose = options.verbose;
     s.interrupt = options.interrupt.clone();
+    s.validate()
+        .map_err(|message| InputError::file(&options.solver, message))?;
     Ok(config)
 }
 
@@ -139,10 +141,6 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
     let config = match configure(options) {
         Ok(c) => c,
         Err(e) => return report_input_error(&e),
-    };
-    let Some(solver) = solvers::find(&config.solver) else {
-        eprintln!("error: unknown solver '{}'", config.solver);
-        return EXIT_BAD_INPUT;
     };
     let rules = OutputRules {
         force: options.force,
@@ -157,10 +155,10 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
         Ok(i) => i,
         Err(e) => return report_input_error(&e),
     };
-    let settings = &config.settings;
+    let settings = &config.common;
     let report = with_threads(settings.threads, || {
         let costs = Costs::new(&instance);
-        let outcome = solver(&costs, settings, started);
+        let outcome = config.solver.solve(&costs, settings, started);
         for note in &outcome.notes {
             if settings.verbose {
                 eprintln!("{note}");
@@ -201,9 +199,9 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> i32 {
         println!("  infeasible: {reason}");
     }
     match report.summary.status {
-        "optimal" | "feasible" => EXIT_OK,
-        "infeasible" => EXIT_INFEASIBLE,
-        _ => EXIT_NO_PLAN,
+        solvers::Status::Optimal | solvers::Status::Feasible => EXIT_OK,
+        solvers::Status::Infeasible => EXIT_INFEASIBLE,
+        solvers::Status::Unknown => EXIT_NO_PLAN,
     }
 }
 
@@ -232,7 +230,7 @@ pub fn bench(dirs: &[std::path::PathBuf], options: &[PlanOptions], format: Bench
             Err(e) => return report_input_error(&e),
         }
     }
-    let threads = configs.first().map_or(0, |c| c.settings.threads);
+    let threads = configs.first().map_or(0, |c| c.common.threads);
     let rows = with_threads(threads, || crate::bench::run(&instances, &configs));
     let text = match format {
         BenchFormat::Table => crate::bench::to_table(&rows),
@@ -390,7 +388,7 @@ struct WaveJson<'a> {
 /// `estimate`: one migration's copy-round breakdown (or a batch's, with `count`).
 pub fn estimate(options: &EstimateOptions) -> i32 {
     let params = &options.params;
-    // Without --count, one migration at the agreed share of the path (SPEC section 2);
+    // Without --count, one migration at the agreed share of the path (docs/MODEL.md §1);
     // with --count N, N migrations in waves that share the path among themselves.
     let batch: BatchEstimate = match options.count {
         Some(n) => estimate_batch(&options.profile, options.bandwidth_gbps, n, params),

@@ -14,8 +14,9 @@
 //! into the binary), and as a bare solver name with default settings.
 
 use crate::error::InputError;
-use crate::solvers::{self, SolveSettings};
+use crate::solvers::{self, CommonSettings, SolverSettings};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The configurations shipped in `solvers/`, by name.
@@ -32,114 +33,182 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("stay", include_str!("../solvers/stay.toml")),
 ];
 
-/// A named solver configuration.
+/// A named solver configuration: the settings every solver takes, and the solver with its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolverConfig {
     /// The name it was asked by (file stem for a path).
     pub name: String,
-    /// The solver of [`solvers::SOLVERS`] it runs.
-    pub solver: String,
+    /// What it is for, from its file.
     pub description: String,
-    pub settings: SolveSettings,
+    /// Time limit, gap, seed, threads.
+    pub common: CommonSettings,
+    /// The solver and its knobs.
+    pub solver: SolverSettings,
 }
 
-/// The file's keys; each absent one keeps [`SolveSettings`]' default.
+impl SolverConfig {
+    /// A bare solver with every default.
+    pub fn bare(solver: SolverSettings) -> SolverConfig {
+        SolverConfig {
+            name: solver.name().to_string(),
+            description: String::new(),
+            common: CommonSettings::default(),
+            solver,
+        }
+    }
+}
+
+/// The keys every configuration may have, whatever its solver.
+const COMMON_KEYS: &[&str] = &["description", "time_limit_s", "gap", "seed", "threads"];
+
+/// The common keys of a file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConfigFile {
-    solver: String,
+struct CommonFile {
     #[serde(default)]
     description: String,
     time_limit_s: Option<f64>,
     gap: Option<f64>,
-    threads: Option<usize>,
     seed: Option<u64>,
-    restarts: Option<usize>,
-    iterations: Option<usize>,
-    start_solver: Option<String>,
-    block_windows: Option<usize>,
-    coordination_passes: Option<usize>,
-    candidate_sites: Option<usize>,
-    neighbourhood_sites: Option<usize>,
-    polish: Option<bool>,
-    root_bound: Option<bool>,
+    threads: Option<usize>,
 }
 
-/// Parses a configuration; `origin` names it in errors.
+/// Line (1-based) and column (1-based, in characters) of byte `offset` in `text`.
+fn place(text: &str, offset: usize) -> (u64, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = 1 + before.matches('\n').count() as u64;
+    let column = 1 + before.rsplit('\n').next().map_or(0, |l| l.chars().count());
+    (line, column)
+}
+
+/// Parses a configuration; `origin` names it in errors. The `solver` key picks the solver; the
+/// common keys ([`CommonSettings`]) go to every solver, and every other key must be one of the
+/// chosen solver's knobs: anything else is an error naming the file, the line and the key.
 pub fn parse(name: &str, text: &str, origin: &str) -> Result<SolverConfig, InputError> {
-    let file: ConfigFile = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|span| 1 + text[..span.start.min(text.len())].matches('\n').count());
-        let message = e.message().to_string();
-        match line {
-            Some(line) => InputError::at_line(origin, line as u64, message),
-            None => InputError::file(origin, message),
+    // Spanned keys give every error its line.
+    let table: BTreeMap<toml::Spanned<String>, toml::Value> =
+        toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |span| place(text, span.start).0);
+            InputError::at_line(origin, line, e.message().trim_end().to_string())
+        })?;
+    let line_of = |key: &str| {
+        table
+            .keys()
+            .find(|k| k.get_ref() == key)
+            .map(|k| place(text, k.span().start).0)
+    };
+    let error_at = |key: &str, message: String| match line_of(key) {
+        Some(line) => InputError::at(origin, line, key, message),
+        None => InputError::file(origin, message),
+    };
+    let mut common_table = toml::Table::new();
+    let mut solver_table = toml::Table::new();
+    for (key, value) in &table {
+        let key = key.get_ref().clone();
+        if COMMON_KEYS.contains(&key.as_str()) {
+            common_table.insert(key, value.clone());
+        } else {
+            solver_table.insert(key, value.clone());
         }
-    })?;
-    if solvers::find(&file.solver).is_none() {
-        let names: Vec<&str> = solvers::SOLVERS.iter().map(|s| s.0).collect();
-        return Err(InputError::file(
-            origin,
+    }
+    let names: Vec<&str> = solvers::SOLVERS.iter().map(|s| s.0).collect();
+    let solver_name = match solver_table.get("solver") {
+        Some(toml::Value::String(name)) => name.clone(),
+        Some(other) => {
+            return Err(error_at(
+                "solver",
+                format!(
+                    "expected a solver name in quotes, one of: {}; found {other}",
+                    names.join(", ")
+                ),
+            ))
+        }
+        None => {
+            return Err(InputError::file(
+                origin,
+                format!(
+                    "no solver named; expected a key solver = \"NAME\" with one of: {}",
+                    names.join(", ")
+                ),
+            ))
+        }
+    };
+    if SolverSettings::default_for(&solver_name).is_none() {
+        return Err(error_at(
+            "solver",
             format!(
-                "unknown solver \"{}\"; expected one of: {}",
-                file.solver,
+                "unknown solver \"{solver_name}\"; expected one of: {}",
                 names.join(", ")
             ),
         ));
     }
-    let check = |ok: bool, what: &str| {
-        if ok {
-            Ok(())
-        } else {
-            Err(InputError::file(origin, what.to_string()))
-        }
+    let common_file: CommonFile =
+        toml::Value::Table(common_table)
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                error_at(
+                    &offending_key(e.message(), COMMON_KEYS),
+                    e.message().to_string(),
+                )
+            })?;
+    let solver: SolverSettings =
+        toml::Value::Table(solver_table)
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                let message = e.message().to_string();
+                let mut key = offending_key(&message, &[]);
+                if message.contains("unknown variant") {
+                    // The offending value, not a key: find the key that holds it.
+                    if let Some((k, _)) = table
+                        .iter()
+                        .find(|(k, v)| k.get_ref() != "solver" && v.as_str() == Some(key.as_str()))
+                    {
+                        key = k.get_ref().clone();
+                    }
+                }
+                let message = if message.contains("unknown field") {
+                    format!("the solver \"{solver_name}\" does not take the key {key}: {message}")
+                } else {
+                    message
+                };
+                error_at(&key, message)
+            })?;
+    let mut common = CommonSettings::default();
+    common.time_limit_s = common_file.time_limit_s;
+    common.gap = common_file.gap.unwrap_or(common.gap);
+    common.seed = common_file.seed.unwrap_or(common.seed);
+    common.threads = common_file.threads.unwrap_or(common.threads);
+    let invalid = |message: String| {
+        // The message starts with the key it is about.
+        let key = message
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        error_at(&key, message)
     };
-    let mut settings = SolveSettings::default();
-    if let Some(limit) = file.time_limit_s {
-        check(
-            limit > 0.0 && limit.is_finite(),
-            "time_limit_s must be a number > 0",
-        )?;
-        settings.time_limit_s = Some(limit);
-    }
-    if let Some(gap) = file.gap {
-        check(gap >= 0.0 && gap.is_finite(), "gap must be a number ≥ 0")?;
-        settings.gap = gap;
-    }
-    if let Some(block) = file.block_windows {
-        check(block >= 1, "block_windows must be at least 1")?;
-        settings.block_windows = block;
-    }
-    if let Some(restarts) = file.restarts {
-        check(restarts >= 1, "restarts must be at least 1")?;
-        settings.restarts = restarts;
-    }
-    if let Some(start) = file.start_solver {
-        check(
-            solvers::find(&start).is_some(),
-            "start_solver must name a solver",
-        )?;
-        settings.start_solver = start;
-    }
-    settings.threads = file.threads.unwrap_or(settings.threads);
-    settings.seed = file.seed.unwrap_or(settings.seed);
-    settings.iterations = file.iterations.unwrap_or(settings.iterations);
-    settings.coordination_passes = file
-        .coordination_passes
-        .unwrap_or(settings.coordination_passes);
-    settings.candidate_sites = file.candidate_sites.unwrap_or(settings.candidate_sites);
-    settings.neighbourhood_sites = file
-        .neighbourhood_sites
-        .unwrap_or(settings.neighbourhood_sites);
-    settings.polish = file.polish.unwrap_or(settings.polish);
-    settings.root_bound = file.root_bound.unwrap_or(settings.root_bound);
+    common.validate().map_err(invalid)?;
+    solver.validate().map_err(invalid)?;
     Ok(SolverConfig {
         name: name.to_string(),
-        solver: file.solver,
-        description: file.description,
-        settings,
+        description: common_file.description,
+        common,
+        solver,
     })
+}
+
+/// The key a serde message is about: the first `name` in backticks (serde quotes the unknown
+/// field first), or the first of `known` the message mentions.
+fn offending_key(message: &str, known: &[&str]) -> String {
+    if let Some(start) = message.find('`') {
+        if let Some(len) = message[start + 1..].find('`') {
+            return message[start + 1..start + 1 + len].to_string();
+        }
+    }
+    known
+        .iter()
+        .find(|k| message.contains(*k))
+        .map_or_else(String::new, |k| k.to_string())
 }
 
 /// Resolves a name or path to a configuration (see the module docs for the order).
@@ -164,20 +233,15 @@ pub fn resolve(name_or_path: &str) -> Result<SolverConfig, InputError> {
     if let Some((name, text)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
         return parse(name, text, &format!("solvers/{name}.toml"));
     }
-    if solvers::find(name_or_path).is_some() {
-        return Ok(SolverConfig {
-            name: name_or_path.to_string(),
-            solver: name_or_path.to_string(),
-            description: String::new(),
-            settings: SolveSettings::default(),
-        });
+    if let Some(solver) = SolverSettings::default_for(name_or_path) {
+        return Ok(SolverConfig::bare(solver));
     }
     let mut known: Vec<&str> = solvers::SOLVERS.iter().map(|s| s.0).collect();
     known.extend(
         SHIPPED
             .iter()
             .map(|s| s.0)
-            .filter(|n| solvers::find(n).is_none()),
+            .filter(|n| SolverSettings::default_for(n).is_none()),
     );
     Err(InputError::file(
         name_or_path,

@@ -1,6 +1,6 @@
 //! Facts derived once per instance and shared by the evaluator and every solver: migration
 //! paths, where each VM may run, what each possible migration costs, and the window-site cost
-//! formulas of SPEC section 3. One copy of each formula, so that solvers and the evaluator
+//! formulas of docs/MODEL.md §2. One copy of each formula, so that solvers and the evaluator
 //! cannot disagree.
 
 use crate::instance::{ceil_tol, Instance, MigrationKind, MigrationProfile, SiteId, VmId};
@@ -37,7 +37,7 @@ fn profile_key(p: &MigrationProfile) -> (MigrationKind, [u64; 6]) {
     )
 }
 
-/// The window-site figures of SPEC section 3 for one load.
+/// The window-site figures of docs/MODEL.md §2 for one load.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SitePower {
     pub active_hosts: f64,
@@ -220,7 +220,7 @@ impl<'a> Costs<'a> {
         site.pue * it_kw * instance.params.window_hours * instance.grid_eur_per_kwh(t, s)
     }
 
-    /// Active hosts needed at site `s` for a load (fluid capacity, SPEC section 3).
+    /// Active hosts needed at site `s` for a load (fluid capacity, docs/MODEL.md §2).
     pub fn active_hosts(&self, s: SiteId, cpu_used: f64, mem_used_gib: f64) -> f64 {
         let site = &self.instance.sites[s];
         let by_cpu = ceil_tol(cpu_used / (site.host_cpu * site.cpu_overcommit));

@@ -1,4 +1,4 @@
-//! The one evaluator: costs any plan exactly as SPEC section 3 says and lists every broken
+//! The one evaluator: costs any plan exactly as docs/MODEL.md §2 says and lists every broken
 //! constraint (which, where, by how much). Every solver's output and every test goes through it.
 
 use crate::costs::Costs;
@@ -218,7 +218,7 @@ impl Evaluation {
     }
 }
 
-/// Costs `plan` and checks every constraint of SPEC section 3.
+/// Costs `plan` and checks every constraint of docs/MODEL.md §2.
 ///
 /// # Complexity
 /// O(T · (V + S) + M · L) for T windows, V VMs, S sites, M migrations and paths of L links.

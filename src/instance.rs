@@ -1,6 +1,6 @@
 //! The domain: an instance of the planning problem, as read from its CSV directory.
 //!
-//! Everything here is validated data: a value of [`Instance`] obeys every rule of SPEC section 1
+//! Everything here is validated data: a value of [`Instance`] obeys every rule of docs/FORMAT.md §1
 //! (the reader in [`crate::io::read`] refuses anything else), so the model code never re-checks it.
 //! Sites, VMs and links are referred to by their index (row order in their file), which is also
 //! the order every tie-break and every output uses.
@@ -38,7 +38,7 @@ pub struct Site {
     pub annotations: Vec<(String, String)>,
 }
 
-/// How a VM moves between sites (SPEC section 2).
+/// How a VM moves between sites (docs/MODEL.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MigrationKind {
@@ -250,17 +250,17 @@ impl Instance {
     }
 }
 
-/// Tolerance of SPEC section 2 for comparisons against a bound: 1e-9 × max(1, |bound|).
+/// Tolerance of docs/MODEL.md §3 for comparisons against a bound: 1e-9 × max(1, |bound|).
 pub fn tolerance(bound: f64) -> f64 {
     1e-9 * bound.abs().max(1.0)
 }
 
-/// `value ≤ bound` with the SPEC tolerance.
+/// `value ≤ bound` with the tolerance of docs/MODEL.md §3.
 pub fn le_tol(value: f64, bound: f64) -> bool {
     value <= bound + tolerance(bound)
 }
 
-/// `⌈x⌉` where a value within the SPEC tolerance of an integer counts as that integer.
+/// `⌈x⌉` where a value within the tolerance of docs/MODEL.md §3 of an integer counts as that integer.
 pub fn ceil_tol(x: f64) -> f64 {
     let r = x.round();
     if (x - r).abs() <= tolerance(r) {

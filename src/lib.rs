@@ -14,14 +14,14 @@
 //! use wattshift::evaluate::evaluate;
 //! use wattshift::io::read::read_instance;
 //! use wattshift::plan::Plan;
-//! use wattshift::solvers::{exact, SolveSettings, Status};
+//! use wattshift::solvers::{exact, CommonSettings, NoKnobs, Status};
 //!
 //! let instance = read_instance(Path::new("instances/paper-testbed")).unwrap();
 //! let costs = Costs::new(&instance);
 //! let baseline = evaluate(&costs, &Plan::stay(&instance));
 //! assert!(baseline.is_feasible());
 //!
-//! let outcome = exact::solve(&costs, &SolveSettings::default(), Instant::now());
+//! let outcome = exact::solve(&costs, &CommonSettings::default(), &NoKnobs {}, Instant::now());
 //! assert_eq!(outcome.status, Status::Optimal);
 //! let best = evaluate(&costs, outcome.plan.as_ref().unwrap());
 //! assert!(best.is_feasible());
@@ -42,5 +42,6 @@ pub mod migration;
 pub mod network;
 pub mod plan;
 pub mod report;
+pub mod rng;
 pub mod schedule;
 pub mod solvers;

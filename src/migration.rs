@@ -1,4 +1,4 @@
-//! The copy-round model of one migration (SPEC section 2).
+//! The copy-round model of one migration (docs/MODEL.md §1).
 //!
 //! A live pre-copy sends the used memory, then in each further round what the guest dirtied
 //! during the previous one (at most its writable working set), until what is left can be sent

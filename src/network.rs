@@ -2,7 +2,7 @@
 //!
 //! A migration takes the widest path (largest bottleneck bandwidth), ties broken by least latency,
 //! then fewest hops, then the smallest sequence of site row positions from source to destination
-//! (SPEC section 1). Latency limits use the least-latency path, whatever its width.
+//! (docs/FORMAT.md §1). Latency limits use the least-latency path, whatever its width.
 
 use crate::instance::{le_tol, tolerance, Instance, SiteId};
 use petgraph::algo::dijkstra;
@@ -60,7 +60,7 @@ struct Label {
 }
 
 impl Label {
-    /// Order of preference: least latency (ties within the SPEC tolerance), fewest hops,
+    /// Order of preference: least latency (ties within the tolerance of docs/MODEL.md §3), fewest hops,
     /// then the smallest sequence of site positions.
     fn preference(&self, other: &Label) -> Ordering {
         let bound = self.latency_ms.min(other.latency_ms);

@@ -5,10 +5,10 @@ use crate::evaluate::{evaluate, Evaluation};
 use crate::io::write;
 use crate::plan::Plan;
 use crate::schedule::{schedule, Slot};
-use crate::solvers::{Outcome, SolveSettings, Status, StopReason};
+use crate::solvers::{CommonSettings, Outcome, Status, StopReason};
 use serde::Serialize;
 
-/// summary.json (SPEC section 4). EUR totals are sums of the CSV rows as written.
+/// summary.json (docs/FORMAT.md §3). EUR totals are sums of the CSV rows as written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub objective_eur: Option<f64>,
@@ -23,7 +23,7 @@ pub struct Summary {
     pub savings_eur: Option<f64>,
     pub savings_pct: Option<f64>,
     pub solver: String,
-    pub status: &'static str,
+    pub status: Status,
     /// Why the search stopped.
     pub stop_reason: StopReason,
     pub bound_eur: Option<f64>,
@@ -49,7 +49,7 @@ const OBJECTIVE_TOLERANCE: f64 = 1e-6;
 /// Why the search behind `outcome` stopped.
 fn stop_reason(
     outcome: &Outcome,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
     gap: Option<f64>,
     runtime_s: f64,
 ) -> StopReason {
@@ -87,7 +87,7 @@ pub fn build_plan_report(
     costs: &Costs,
     solver: &str,
     outcome: &Outcome,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
     runtime_s: f64,
 ) -> PlanReport {
     let instance = costs.instance;
@@ -106,7 +106,7 @@ pub fn build_plan_report(
         savings_eur: None,
         savings_pct: None,
         solver: solver.to_string(),
-        status: outcome.status.name(),
+        status: outcome.status,
         stop_reason: StopReason::NoImprovement,
         bound_eur: outcome.bound_eur,
         gap: None,
@@ -179,7 +179,7 @@ pub fn build_plan_report(
             .gap
             .is_none_or(|g| g <= settings.gap + OBJECTIVE_TOLERANCE);
         if !within || summary.bound_eur.is_none() {
-            summary.status = Status::Feasible.name();
+            summary.status = Status::Feasible;
             summary.warnings.push(format!(
                 "the solver called its plan optimal, but it is {} from its proven bound, above \
                  the gap setting {}; it is reported as feasible",

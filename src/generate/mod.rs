@@ -3,13 +3,12 @@
 //! curves, PlanetLab CPU traces). Same options and seed, same instance, byte for byte.
 
 pub mod data;
-pub mod rng;
 
 use crate::instance::{Instance, Link, MigrationKind, MigrationProfile, Params, Site, Vm};
 use crate::network::Network;
+use crate::rng::Rng;
 use data::{Data, Zone};
 use ndarray::Array2;
-use rng::Rng;
 use std::fmt::Write as _;
 
 /// Default shares of precopy, block, postcopy, offline, respawn and pinned VMs.

@@ -1,6 +1,6 @@
-//! Reading an instance directory (SPEC section 1) and a placement file, refusing bad input.
+//! Reading an instance directory (docs/FORMAT.md §1) and a placement file, refusing bad input.
 //!
-//! Every rule of SPEC section 1 is enforced here, so that a value of [`Instance`] is valid by
+//! Every rule of docs/FORMAT.md §1 is enforced here, so that a value of [`Instance`] is valid by
 //! construction and the model code never re-checks it. Every error is an [`InputError`] that names
 //! the file, the 1-based line (the header is line 1), the column by its header name, what was
 //! found and what was expected. Nothing here panics on any input: cells are reached through a
@@ -560,7 +560,7 @@ enum ParamRule {
     Integer { minimum: u32 },
 }
 
-/// The keys of params.toml in SPEC order, with their rules.
+/// The keys of params.toml in the order of docs/FORMAT.md §1, with their rules.
 const PARAM_RULES: [(&str, ParamRule); 10] = [
     ("window_hours", ParamRule::Number(Range::positive())),
     ("carbon_eur_per_t", ParamRule::Number(Range::at_least(0.0))),

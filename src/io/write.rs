@@ -1,4 +1,4 @@
-//! Outputs of `plan` (SPEC section 4): pure functions to bytes. `io::out_dir` writes them.
+//! Outputs of `plan` (docs/FORMAT.md §3): pure functions to bytes. `io::out_dir` writes them.
 //!
 //! Numbers are written with Rust's shortest round-trip formatting, so that every value reads back
 //! to the same f64 and every EUR total is the sum of its parts as written.
@@ -78,7 +78,7 @@ pub fn placement_csv(instance: &Instance, plan: &Plan) -> Vec<u8> {
 }
 
 /// migrations.csv, by window then VM, with each migration's slot in its window's schedule.
-/// Beyond SPEC's columns it carries the cost's parts (penalty, downtime, transfer, energy) and
+/// Beyond the columns of docs/FORMAT.md §3 it carries the cost's parts (penalty, downtime, transfer, energy) and
 /// the VMs' `x_` columns.
 pub fn migrations_csv(instance: &Instance, evaluation: &Evaluation, slots: &[Slot]) -> Vec<u8> {
     let columns = [
@@ -129,7 +129,7 @@ pub fn migrations_csv(instance: &Instance, evaluation: &Evaluation, slots: &[Slo
     table.into_bytes()
 }
 
-/// site_windows.csv, by window then site. Beyond SPEC's columns it carries `busy_cpu` and
+/// site_windows.csv, by window then site. Beyond the columns of docs/FORMAT.md §3 it carries `busy_cpu` and
 /// `carbon_eur` (so that the summary's carbon_eur is a sum of written parts too) and the sites'
 /// `x_` columns.
 pub fn site_windows_csv(instance: &Instance, evaluation: &Evaluation) -> Vec<u8> {
@@ -180,7 +180,7 @@ pub fn summary_json(summary: &Summary) -> Vec<u8> {
     bytes
 }
 
-/// An instance as the files of SPEC section 1 (sites.csv, vms.csv, links.csv, windows.csv,
+/// An instance as the files of docs/FORMAT.md §1 (sites.csv, vms.csv, links.csv, windows.csv,
 /// usage.csv where utilisation varies by window, params.toml), every column written out.
 /// Reading them back gives the same instance.
 pub fn instance_files(instance: &Instance) -> Vec<(&'static str, Vec<u8>)> {

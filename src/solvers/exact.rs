@@ -1,4 +1,4 @@
-//! The exact planner: SPEC section 3 over the whole horizon as one MILP, built with good_lp
+//! The exact planner: docs/MODEL.md §2 over the whole horizon as one MILP, built with good_lp
 //! and solved by HiGHS.
 //!
 //! # Formulation
@@ -25,7 +25,7 @@
 //! capacities couple groups.
 
 use super::repair::repair;
-use super::{Outcome, SolveSettings, Status};
+use super::{CommonSettings, NoKnobs, Outcome, Status};
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
 use crate::instance::{ceil_tol, le_tol, MigrationKind, SiteId, VmId};
@@ -266,7 +266,7 @@ fn reachable_sites(costs: &Costs, groups: &[Group], horizon: &Horizon) -> Vec<Ve
 }
 
 /// Explains an infeasible instance where a simple necessary condition fails.
-/// Whether VM `v` alone fits in the whole of site `s` (SPEC tolerance).
+/// Whether VM `v` alone fits in the whole of site `s` (tolerance of docs/MODEL.md §3).
 fn fits_alone(costs: &Costs, v: VmId, s: SiteId) -> bool {
     let vm = &costs.instance.vms[v];
     let site = &costs.instance.sites[s];
@@ -553,7 +553,7 @@ fn formulate(
                 busy_max += u * groups[g].members.len() as f64;
             }
             let hosts = vars.integer(0.0, hosts_max);
-            // The tolerance of SPEC section 2 on the active-hosts ceiling n ≥ load / capacity
+            // The tolerance of docs/MODEL.md §3 on the active-hosts ceiling n ≥ load / capacity
             // is relative to the bound compared, n: 1e-9 · max(1, n). `load ≤ cap·n·(1 + 1e-9)
             // + cap·1e-9` holds wherever the evaluator's ceiling does and exceeds it by at most
             // 1e-9 of one host, so the MILP stays a relaxation without letting a small VM run
@@ -927,7 +927,7 @@ pub fn solve_horizon(
     horizon: &Horizon,
     base: &Plan,
     start: Option<&Plan>,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
     time_limit_s: Option<f64>,
 ) -> HorizonOutcome {
     solve_model(
@@ -947,7 +947,7 @@ pub fn solve_horizon(
 pub fn relaxation_bound(
     costs: &Costs,
     horizon: &Horizon,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
     time_limit_s: Option<f64>,
 ) -> Option<f64> {
     bound_only(costs, horizon, settings, time_limit_s, Mode::Lp)
@@ -959,7 +959,7 @@ pub fn relaxation_bound(
 pub fn lp_bound(
     costs: &Costs,
     horizon: &Horizon,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
     time_limit_s: Option<f64>,
 ) -> Option<f64> {
     bound_only(costs, horizon, settings, time_limit_s, Mode::RootBound)
@@ -969,7 +969,7 @@ pub fn lp_bound(
 fn bound_only(
     costs: &Costs,
     horizon: &Horizon,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
     time_limit_s: Option<f64>,
     mode: Mode,
 ) -> Option<f64> {
@@ -993,7 +993,7 @@ fn solve_model(
     horizon: &Horizon,
     base: &Plan,
     start: Option<&Plan>,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
     time_limit_s: Option<f64>,
     mode: Mode,
 ) -> HorizonOutcome {
@@ -1148,8 +1148,19 @@ fn solve_model(
         // Only the bound matters here: no time on primal heuristics.
         model.set_option("mip_heuristic_effort", 0.0);
     }
-    if let Some(limit) = time_limit_s {
-        model.set_option("time_limit", limit.max(0.0));
+    // HiGHS gets what is left of the limit once the model is built and handed over.
+    if let Some(deadline) = build_deadline {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        if left <= 0.0 {
+            return fallback(
+                notes,
+                "the time limit ran out while the MILP was handed to HiGHS".into(),
+                None,
+            );
+        }
+        model.set_option("time_limit", left);
     }
     if let Some(columns) = &start_columns {
         // A start that HiGHS cannot use is only a missed head start.
@@ -1273,7 +1284,12 @@ fn watch_interrupt(model: &mut highs::Model, interrupt: &Interrupt) {
 
 /// Solves the whole horizon exactly (to `settings.gap`) or until the time limit, starting
 /// HiGHS from the repaired stay plan.
-pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
+pub fn solve(
+    costs: &Costs,
+    settings: &CommonSettings,
+    _knobs: &NoKnobs,
+    started: Instant,
+) -> Outcome {
     let instance = costs.instance;
     let stay = Plan::stay(instance);
     let start = repair(costs, &stay);

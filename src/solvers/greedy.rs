@@ -3,7 +3,7 @@
 //! for the migration.
 
 use super::repair::{construct, WindowStart, WindowState};
-use super::{Outcome, SolveSettings};
+use super::{CommonSettings, NoKnobs, Outcome};
 use crate::costs::Costs;
 use crate::instance::{MigrationKind, SiteId, VmId};
 use std::time::Instant;
@@ -14,7 +14,7 @@ use std::time::Instant;
 /// back at the feasible site where its marginal energy cost plus migration cost is least. The
 /// marginal energy cost of a VM at a site is what it adds to the site's window cost with all
 /// the other VMs where they are: its busy power, a host switched on if it needs one (the fluid
-/// host count of SPEC section 3), all with PUE, beyond the renewable power still unused there,
+/// host count of docs/MODEL.md §2), all with PUE, beyond the renewable power still unused there,
 /// at the grid price with carbon. A VM leaves its previous site only when the window's saving
 /// exceeds the migration's cost (ties stay; among moves, the lowest site index wins).
 /// Feasibility is checked incrementally as repair does (capacity, allowed sites and latency,
@@ -29,7 +29,12 @@ use std::time::Instant;
 /// # Complexity
 /// O(T · V · (log V + S · (L + log A))) for T windows, V VMs, S sites, paths of L links and
 /// A anti-affinity labels; a stuck window adds repair's O(V · (log V + S · L)).
-pub fn solve(costs: &Costs, _settings: &SolveSettings, started: Instant) -> Outcome {
+pub fn solve(
+    costs: &Costs,
+    _common: &CommonSettings,
+    _knobs: &NoKnobs,
+    started: Instant,
+) -> Outcome {
     let instance = costs.instance;
     let num_sites = instance.num_sites();
     let order = |t: usize| -> Vec<VmId> {

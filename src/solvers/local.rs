@@ -2,12 +2,12 @@
 //! another solver.
 
 use super::repair::{repair, window_states, WindowState};
-use super::{Outcome, SolveSettings, Status};
+use super::{CommonSettings, LocalSettings, Outcome, Status};
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
-use crate::generate::rng::Rng;
 use crate::instance::{MigrationKind, SiteId, VmId};
 use crate::plan::Plan;
+use crate::rng::Rng;
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -29,7 +29,7 @@ const MAX_VMS_FREEING_A_HOST: usize = 12;
 /// Proposals between two looks at the clock.
 const CLOCK_EVERY: usize = 64;
 
-/// Improves the plan of the solver named by `settings.start_solver` (default paths) by
+/// Improves the plan of the solver named by `knobs.start` (default paths) by
 /// simulated annealing. Each proposal picks a range of consecutive windows (one window, to the
 /// end of the horizon, a random length, or the whole stretch a VM spends at one site) and is
 /// one of:
@@ -43,7 +43,7 @@ const CLOCK_EVERY: usize = 64;
 /// A proposal that breaks a constraint is rejected: the plan stays feasible throughout,
 /// checked incrementally with one repair `WindowState` per window (capacity, allowed sites and
 /// latency, anti-affinity, migration feasibility, max_migrations, link budgets). Its change of
-/// objective is the exact change of SPEC section 3's cost (window-site costs of the touched
+/// objective is the exact change of docs/MODEL.md §2's cost (window-site costs of the touched
 /// sites and the costs of the touched migrations; a unit test holds it to the evaluator). An
 /// improving or level proposal is always accepted, a worsening one by Δ with probability
 /// exp(−Δ / temperature). The temperature falls geometrically, over `settings.iterations`
@@ -67,27 +67,14 @@ const CLOCK_EVERY: usize = 64;
 /// one-window move, k ≤ 4·T for a swap, k ≤ 24·(T + 1) for a host-freeing move of at most 12
 /// VMs) and B improvements of the best plan (each copies it); plus R evaluations,
 /// O(T · (V + S) + M · L) each for M migrations.
-pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
-    let start_name = settings.start_solver.as_str();
-    let start_solver = match super::find(start_name) {
-        Some(_) if start_name == "local" => None,
-        found => found,
-    };
-    let Some(start_solver) = start_solver else {
-        return Outcome {
-            plan: None,
-            status: Status::Unknown,
-            bound_eur: None,
-            reasons: Vec::new(),
-            notes: vec![format!(
-                "local search needs a start solver other than itself; '{start_name}' is not one \
-                 (see the solver list)"
-            )],
-            warnings: Vec::new(),
-            objective_eur: None,
-        };
-    };
-    let start_outcome = start_solver(costs, settings, started);
+pub fn solve(
+    costs: &Costs,
+    settings: &CommonSettings,
+    knobs: &LocalSettings,
+    started: Instant,
+) -> Outcome {
+    let start_name = knobs.start.name();
+    let start_outcome = knobs.start.solve(costs, settings, knobs.restarts, started);
     let Some(start_plan) = start_outcome.plan.clone() else {
         return start_outcome;
     };
@@ -117,7 +104,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             }
         }
     };
-    let (plan, more) = improve(costs, start_plan, settings, started);
+    let (plan, more) = improve(costs, start_plan, settings, knobs, started);
     notes.extend(more);
     Outcome {
         plan: Some(plan),
@@ -136,15 +123,26 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
 pub fn improve(
     costs: &Costs,
     start_plan: Plan,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
+    knobs: &LocalSettings,
     started: Instant,
 ) -> (Plan, Vec<String>) {
     let start_objective = evaluate(costs, &start_plan).objective_eur;
     let mut notes = Vec::new();
-    let restarts = settings.restarts.max(1);
+    let restarts = knobs.restarts.max(1);
     let results: Vec<Restart> = (0..restarts)
         .into_par_iter()
-        .map(|r| anneal(costs, &start_plan, start_objective, settings, started, r))
+        .map(|r| {
+            anneal(
+                costs,
+                &start_plan,
+                start_objective,
+                settings,
+                knobs,
+                started,
+                r,
+            )
+        })
         .collect();
     let mut best: Option<(f64, usize)> = None;
     for (r, result) in results.iter().enumerate() {
@@ -187,7 +185,8 @@ fn anneal(
     costs: &Costs,
     start: &Plan,
     start_objective: f64,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
+    knobs: &LocalSettings,
     started: Instant,
     restart: usize,
 ) -> Restart {
@@ -203,7 +202,7 @@ fn anneal(
             .time_left_s(started)
             .is_some_and(|left| left <= 0.0)
     };
-    if proposer.is_idle() || settings.iterations == 0 {
+    if proposer.is_idle() || knobs.iterations == 0 {
         return Restart {
             plan: best_plan,
             objective_eur: Some(start_objective),
@@ -215,7 +214,7 @@ fn anneal(
     // Warm-up: a low quantile of the uphill steps of a sample of proposals sets the first
     // temperature. The mean would be ruled by the rare proposals that switch hosts on over
     // many windows, and a search that hot wanders off and does not come back in time.
-    let warmup = (settings.iterations / 10).clamp(1, MAX_WARMUP_PROPOSALS);
+    let warmup = (knobs.iterations / 10).clamp(1, MAX_WARMUP_PROPOSALS);
     let mut uphill_eur = Vec::new();
     for _ in 0..warmup {
         proposals += 1;
@@ -232,7 +231,7 @@ fn anneal(
         0 => 1e-9 * start_objective.abs().max(1.0),
         n => uphill_eur[((n - 1) as f64 * FIRST_TEMPERATURE_QUANTILE) as usize],
     };
-    let steps = settings.iterations.saturating_sub(warmup).max(1);
+    let steps = knobs.iterations.saturating_sub(warmup).max(1);
     let cooling = FINAL_TEMPERATURE_SHARE.powf(1.0 / steps as f64);
     // Restarts climb down a ladder of first temperatures: a hot search suits a poor start,
     // a nearly cold one a start that is already good (a hot one would only wander off it).

@@ -1,7 +1,15 @@
-//! Solvers: free functions from an instance's [`Costs`] and [`SolveSettings`] to an [`Outcome`].
+//! Solvers: free functions from an instance's [`Costs`], the [`CommonSettings`] and their own
+//! knobs to an [`Outcome`].
 //!
 //! A solver only searches: the plan it returns is costed and checked by [`crate::evaluate`],
-//! whoever made it. Adding a solver touches its own file and one line of [`SOLVERS`].
+//! whoever made it.
+//!
+//! # Adding a solver
+//! Write its file (a `pub fn solve(costs, common, knobs, started) -> Outcome`, with its knobs
+//! struct in [`settings`] if it has any, else [`NoKnobs`]), declare the module below, and add
+//! one line to the `registry!` call: its name, its variant of [`SolverSettings`] with the knobs
+//! type, its function and a one-line description. Configuration files, `plan --solver`, `bench`
+//! and the help text all take it from there.
 
 pub mod exact;
 pub mod greedy;
@@ -9,94 +17,104 @@ pub mod local;
 pub mod pabfd;
 pub mod paths;
 pub mod repair;
+pub mod settings;
 pub mod windows;
 
 use crate::costs::Costs;
-use crate::interrupt::Interrupt;
 use crate::plan::Plan;
+pub use settings::{
+    CommonSettings, LocalSettings, NoKnobs, PathsSettings, StartSolver, Validate, WindowsSettings,
+    MAX_THREADS,
+};
 use std::time::Instant;
 
-/// What a solve may use. Every field has a documented default.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SolveSettings {
-    /// Wall-clock limit for the search, s (default: none).
-    pub time_limit_s: Option<f64>,
-    /// Relative optimality gap at which the exact solver stops (default 1e-6).
-    pub gap: f64,
-    /// Worker threads for the parallel parts (default 0: one per core).
-    pub threads: usize,
-    /// Print the backend's log to stderr (default false).
-    pub verbose: bool,
-    /// Seed of randomised searches (default 1). Same seed, same plan, whatever the threads.
-    pub seed: u64,
-    /// Local search and paths: independent restarts, run in parallel (default 4).
-    pub restarts: usize,
-    /// Local search: moves tried per restart (default 200 000).
-    pub iterations: usize,
-    /// Local search: the solver whose plan it starts from (default "paths").
-    pub start_solver: String,
-    /// Windowed solver: windows per block (default 6).
-    pub block_windows: usize,
-    /// Windowed solver: most coordination passes (default 10).
-    pub coordination_passes: usize,
-    /// Windowed solver: sites each VM may move to in a block, besides those it uses in the
-    /// current plan, taken cheapest first (default 3; 0 = every site).
-    pub candidate_sites: usize,
-    /// Windowed solver: sites in each coordination neighbourhood; each pass splits the sites
-    /// into groups of this many, and a block's VMs move only within the group they are in
-    /// (default 3; 0 = every site).
-    pub neighbourhood_sites: usize,
-    /// Windowed solver: after each pass, local search (`restarts` × `iterations` moves)
-    /// polishes the plan (default true).
-    pub polish: bool,
-    /// Windowed solver: also solve the whole horizon's root node for a tighter bound, beside
-    /// the blocks (default true).
-    pub root_bound: bool,
-    /// A stop request (Ctrl-C, SIGTERM) shared with whoever catches the signal (default: a
-    /// fresh token nobody requests). Once requested, every phase sees no time left.
-    pub interrupt: Interrupt,
+/// Declares the solvers: the [`SolverSettings`] enum (one variant per solver, tagged by the
+/// `solver` key of a configuration file), the [`SOLVERS`] list and the dispatch.
+macro_rules! registry {
+    ($( $name:literal => $variant:ident($knobs:ty) = $solve:path, $about:literal; )*) => {
+        /// Which solver to run, with its own knobs. A configuration file names it with its
+        /// `solver` key; the other keys are the knobs, and a key the solver does not take is an
+        /// error.
+        #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+        #[serde(tag = "solver")]
+        pub enum SolverSettings {
+            $(
+                #[doc = $about]
+                #[serde(rename = $name)]
+                $variant($knobs),
+            )*
+        }
+
+        /// Every solver, by the name `plan --solver` takes, with a one-line description.
+        pub const SOLVERS: &[(&str, &str)] = &[$(($name, $about)),*];
+
+        impl SolverSettings {
+            /// The solver's name.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(SolverSettings::$variant(_) => $name,)*
+                }
+            }
+
+            /// The solver called `name`, with its default knobs.
+            pub fn default_for(name: &str) -> Option<SolverSettings> {
+                match name {
+                    $($name => Some(SolverSettings::$variant(<$knobs>::default())),)*
+                    _ => None,
+                }
+            }
+
+            /// Checks the knobs' ranges.
+            pub fn validate(&self) -> Result<(), String> {
+                match self {
+                    $(SolverSettings::$variant(knobs) => knobs.validate(),)*
+                }
+            }
+
+            /// Runs the solver on the instance behind `costs`; `started` is when the time
+            /// limit began.
+            pub fn solve(&self, costs: &Costs, common: &CommonSettings, started: Instant) -> Outcome {
+                match self {
+                    $(SolverSettings::$variant(knobs) => $solve(costs, common, knobs, started),)*
+                }
+            }
+        }
+    };
 }
 
-impl Default for SolveSettings {
-    fn default() -> Self {
-        SolveSettings {
-            time_limit_s: None,
-            gap: 1e-6,
-            threads: 0,
-            verbose: false,
-            seed: 1,
-            restarts: 4,
-            iterations: 200_000,
-            start_solver: "paths".to_string(),
-            block_windows: 6,
-            coordination_passes: 10,
-            candidate_sites: 3,
-            neighbourhood_sites: 3,
-            polish: true,
-            root_bound: true,
-            interrupt: Interrupt::new(),
-        }
-    }
+registry! {
+    "stay" => Stay(NoKnobs) = stay, "every VM stays at its initial site (the baseline)";
+    "exact" => Exact(NoKnobs) = exact::solve, "the whole horizon as one MILP, solved by HiGHS";
+    "windows" => Windows(WindowsSettings) = windows::solve, "blocks of windows as MILPs in parallel, coordinated at their boundaries, with a proven bound";
+    "greedy" => Greedy(NoKnobs) = greedy::solve, "per window, biggest VMs first, each to its cheapest site";
+    "pabfd" => Pabfd(NoKnobs) = pabfd::solve, "power-aware best fit decreasing, per window, priced";
+    "paths" => Paths(PathsSettings) = paths::solve, "each VM in turn re-routed on its cheapest path over the windows, at fluid then exact prices";
+    "local" => Local(LocalSettings) = local::solve, "simulated annealing from start_solver's plan, restarts in parallel";
 }
 
-impl SolveSettings {
-    /// Seconds left of the time limit, if there is one; 0 once a stop was requested.
-    pub fn time_left_s(&self, started: Instant) -> Option<f64> {
-        if self.interrupt.is_requested() {
-            return Some(0.0);
+impl StartSolver {
+    /// Runs the start solver with its default knobs (`paths` with `restarts` restarts).
+    pub fn solve(
+        self,
+        costs: &Costs,
+        common: &CommonSettings,
+        restarts: usize,
+        started: Instant,
+    ) -> Outcome {
+        match self {
+            StartSolver::Stay => stay(costs, common, &NoKnobs {}, started),
+            StartSolver::Greedy => greedy::solve(costs, common, &NoKnobs {}, started),
+            StartSolver::Pabfd => pabfd::solve(costs, common, &NoKnobs {}, started),
+            StartSolver::Paths => paths::solve(costs, common, &PathsSettings { restarts }, started),
+            StartSolver::Exact => exact::solve(costs, common, &NoKnobs {}, started),
         }
-        self.time_limit_s
-            .map(|limit| (limit - started.elapsed().as_secs_f64()).max(0.0))
-    }
-
-    /// Whether the search must stop now: the time limit has passed or a stop was requested.
-    pub fn out_of_time(&self, started: Instant) -> bool {
-        self.time_left_s(started).is_some_and(|left| left <= 0.0)
     }
 }
 
 /// How a solve ended. Status is data: an infeasible instance is an outcome, not an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// It is written as its [`Status::name`] in summaries and bench rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     /// A plan proven optimal within the gap.
     Optimal,
@@ -108,7 +126,14 @@ pub enum Status {
     Unknown,
 }
 
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl Status {
+    /// The name written in summaries, bench rows and text output.
     pub fn name(self) -> &'static str {
         match self {
             Status::Optimal => "optimal",
@@ -156,46 +181,13 @@ pub struct Outcome {
     pub objective_eur: Option<f64>,
 }
 
-/// A solver: searches the instance behind `costs` within `settings`.
-pub type SolverFn = fn(&Costs, &SolveSettings, Instant) -> Outcome;
-
-/// The registry of solvers, by the name `plan --solver` takes.
-pub const SOLVERS: &[(&str, SolverFn, &str)] = &[
-    (
-        "stay",
-        stay,
-        "every VM stays at its initial site (the baseline)",
-    ),
-    (
-        "exact",
-        exact::solve,
-        "the whole horizon as one MILP, solved by HiGHS",
-    ),
-    (
-        "windows",
-        windows::solve,
-        "blocks of windows as MILPs in parallel, coordinated at their boundaries, with a proven bound",
-    ),
-    ("greedy", greedy::solve, "per window, biggest VMs first, each to its cheapest site"),
-    ("pabfd", pabfd::solve, "power-aware best fit decreasing, per window, priced"),
-    (
-        "paths",
-        paths::solve,
-        "each VM in turn re-routed on its cheapest path over the windows, at fluid then exact prices",
-    ),
-    ("local", local::solve, "simulated annealing from start_solver's plan, restarts in parallel"),
-];
-
-/// Looks a solver up by name.
-pub fn find(name: &str) -> Option<SolverFn> {
-    SOLVERS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|(_, f, _)| *f)
-}
-
 /// The baseline: every VM stays where it is. Infeasible when staying breaks a constraint.
-pub fn stay(costs: &Costs, _settings: &SolveSettings, _started: Instant) -> Outcome {
+pub fn stay(
+    costs: &Costs,
+    _common: &CommonSettings,
+    _knobs: &NoKnobs,
+    _started: Instant,
+) -> Outcome {
     let plan = Plan::stay(costs.instance);
     let evaluation = crate::evaluate::evaluate(costs, &plan);
     let reasons: Vec<String> = evaluation.named_violations(costs);

@@ -2,7 +2,7 @@
 //! `power` package, adapted from hosts to sites and priced.
 
 use super::repair::{construct, WindowStart, WindowState};
-use super::{Outcome, SolveSettings};
+use super::{CommonSettings, NoKnobs, Outcome};
 use crate::costs::Costs;
 use crate::instance::{MigrationKind, SiteId, VmId};
 use std::time::Instant;
@@ -11,7 +11,7 @@ use std::time::Instant;
 /// the VMs in decreasing order of CPU demand (cpu × util in the window; pinned VMs, which have
 /// no choice, first), each placed where its power increase costs least given the VMs placed
 /// before it. Here a site is one pool of hosts, so the power increase of a VM at a site is the
-/// change of the site's facility power with the fluid active-host count of SPEC section 3 (a
+/// change of the site's facility power with the fluid active-host count of docs/MODEL.md §2 (a
 /// VM that needs one more host pays that host's idle power), and it is weighed as the
 /// window-site cost is: grid power beyond the site's renewables, at the site's price with
 /// carbon (`Instance::grid_eur_per_kwh`). A VM placed away from its previous site also pays its
@@ -29,7 +29,12 @@ use std::time::Instant;
 /// # Complexity
 /// O(T · V · (log V + S · (L + log A))) for T windows, V VMs, S sites, paths of L links and
 /// A anti-affinity labels; a stuck window adds repair's O(V · (log V + S · L)).
-pub fn solve(costs: &Costs, _settings: &SolveSettings, started: Instant) -> Outcome {
+pub fn solve(
+    costs: &Costs,
+    _common: &CommonSettings,
+    _knobs: &NoKnobs,
+    started: Instant,
+) -> Outcome {
     let instance = costs.instance;
     let num_sites = instance.num_sites();
     let order = |t: usize| -> Vec<VmId> {

@@ -9,7 +9,7 @@
 //!   VM pays its share of hosts wherever it goes, as in the MILP's LP relaxation. Rounds at
 //!   this price move the fleet towards the sites that are cheap per core and per GiB over the
 //!   horizon, which single moves priced exactly do not see (each would open a host);
-//! - **exact**: SPEC section 3's cost with whole hosts, renewables and carbon, so that a round
+//! - **exact**: docs/MODEL.md §2's cost with whole hosts, renewables and carbon, so that a round
 //!   never makes the plan worse.
 //!
 //! Rounds at each price repeat until no VM changes its path; each re-routing lowers the total
@@ -20,12 +20,12 @@
 //! candidates.
 
 use super::repair::{repair, repair_order, window_states, WindowState};
-use super::{Outcome, SolveSettings, Status};
+use super::{CommonSettings, Outcome, PathsSettings, Status};
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
-use crate::generate::rng::Rng;
 use crate::instance::{SiteId, VmId};
 use crate::plan::Plan;
+use crate::rng::Rng;
 use ndarray::Array2;
 use rayon::prelude::*;
 use std::time::Instant;
@@ -65,10 +65,15 @@ enum Price {
 /// links and A anti-affinity labels, so a round costs V times that for V VMs; a subgradient
 /// step costs V · T · S² · L (in parallel). At most 30 fluid rounds per restart; exact rounds
 /// until none improves or the time limit (the clock is read between re-routings).
-pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
+pub fn solve(
+    costs: &Costs,
+    settings: &CommonSettings,
+    knobs: &PathsSettings,
+    started: Instant,
+) -> Outcome {
     let instance = costs.instance;
     let Some(start) = repair(costs, &Plan::stay(instance)) else {
-        let mut reasons = super::stay(costs, settings, started).reasons;
+        let mut reasons = super::stay(costs, settings, &super::NoKnobs {}, started).reasons;
         reasons.push("repair of the stay plan found no feasible site for some VM".to_string());
         return Outcome {
             plan: None,
@@ -80,7 +85,7 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
             objective_eur: None,
         };
     };
-    let (plan, notes) = improve(costs, start, settings, started);
+    let (plan, notes) = improve(costs, start, settings, knobs, started);
     Outcome {
         plan: Some(plan),
         status: Status::Feasible,
@@ -97,7 +102,8 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
 pub fn improve(
     costs: &Costs,
     plan: Plan,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
+    knobs: &PathsSettings,
     started: Instant,
 ) -> (Plan, Vec<String>) {
     let start_eur = evaluate(costs, &plan).objective_eur;
@@ -109,7 +115,7 @@ pub fn improve(
     let prices = congestion_prices(costs, PRICE_ITERATIONS, &|| {
         settings.out_of_time(started) || price_deadline.is_some_and(|d| Instant::now() >= d)
     });
-    let restarts = settings.restarts.max(1);
+    let restarts = knobs.restarts.max(1);
     let results: Vec<(Plan, f64, String)> = (0..restarts)
         .into_par_iter()
         .map(|r| {
@@ -152,7 +158,7 @@ fn reroute_rounds(
     plan: Plan,
     prices: &Prices,
     order: &[VmId],
-    settings: &SolveSettings,
+    settings: &CommonSettings,
     started: Instant,
 ) -> (Plan, String) {
     let out_of_time = || {

@@ -7,7 +7,7 @@
 //! window-by-window heuristic shares: repair, `greedy` and `pabfd` place VMs into it one by
 //! one, and `local` keeps one per window and moves VMs in and out of it.
 
-use super::{Outcome, SolveSettings, Status};
+use super::{CommonSettings, NoKnobs, Outcome, Status};
 use crate::costs::Costs;
 use crate::instance::{le_tol, MigrationKind, SiteId, VmId};
 use crate::plan::Plan;
@@ -157,7 +157,7 @@ impl<'c, 'a> WindowState<'c, 'a> {
         (self.cpu_used[s], self.mem_used[s])
     }
 
-    /// The exact window-site cost of SPEC section 3 at site `s` with the VMs placed so far,
+    /// The exact window-site cost of docs/MODEL.md §2 at site `s` with the VMs placed so far,
     /// plus the `extra` VMs, EUR.
     pub(crate) fn site_cost_eur(&self, s: SiteId, extra: &[VmId]) -> f64 {
         self.site_cost_with(s, extra, false)
@@ -416,7 +416,8 @@ impl Constructed {
             None => {
                 // Repair could not mend the stay plan, so the stay plan breaks something: say what.
                 // That no plan exists is not proven, hence unknown rather than infeasible.
-                let mut reasons = super::stay(costs, &SolveSettings::default(), started).reasons;
+                let mut reasons =
+                    super::stay(costs, &CommonSettings::default(), &NoKnobs {}, started).reasons;
                 reasons
                     .push("repair of the stay plan found no feasible site for some VM".to_string());
                 Outcome {

@@ -48,12 +48,12 @@
 
 use super::exact::{lp_bound, relaxation_bound, solve_horizon, Horizon};
 use super::repair::repair;
-use super::{Outcome, SolveSettings, Status};
+use super::{CommonSettings, Outcome, Status, WindowsSettings};
 use crate::costs::Costs;
 use crate::evaluate::evaluate;
-use crate::generate::rng::Rng;
 use crate::instance::SiteId;
 use crate::plan::Plan;
+use crate::rng::Rng;
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -188,13 +188,16 @@ fn site_groups(num_sites: usize, size: usize, seed: u64, pass: usize) -> Vec<Vec
 }
 
 /// The best feasible start among local search (if registered) and the repaired stay plan.
-fn start_plan(costs: &Costs, settings: &SolveSettings, started: Instant) -> Option<(Plan, f64)> {
+fn start_plan(
+    costs: &Costs,
+    settings: &CommonSettings,
+    knobs: &WindowsSettings,
+    started: Instant,
+) -> Option<(Plan, f64)> {
     let mut candidates: Vec<Plan> = Vec::new();
     // Local search (from `paths` by default) is cheap next to the MILPs and a much better start.
-    if let Some(local) = super::find("local") {
-        if let Some(plan) = local(costs, settings, started).plan {
-            candidates.push(plan);
-        }
+    if let Some(plan) = super::local::solve(costs, settings, &knobs.local(), started).plan {
+        candidates.push(plan);
     }
     if let Some(plan) = repair(costs, &Plan::stay(costs.instance)) {
         candidates.push(plan);
@@ -209,16 +212,21 @@ fn start_plan(costs: &Costs, settings: &SolveSettings, started: Instant) -> Opti
 }
 
 /// Solves the instance block by block in parallel and reports the plan with a proven bound.
-pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outcome {
+pub fn solve(
+    costs: &Costs,
+    settings: &CommonSettings,
+    knobs: &WindowsSettings,
+    started: Instant,
+) -> Outcome {
     let instance = costs.instance;
     let windows = instance.num_windows();
-    let block = settings.block_windows.max(1);
+    let block = knobs.block_windows.max(1);
     let blocks: Vec<(usize, usize)> = (0..windows)
         .step_by(block)
         .map(|f| (f, (f + block).min(windows)))
         .collect();
     let mut notes = vec![format!("{} blocks of up to {block} windows", blocks.len())];
-    let Some((plan, objective)) = start_plan(costs, settings, started) else {
+    let Some((plan, objective)) = start_plan(costs, settings, knobs, started) else {
         return Outcome {
             plan: None,
             status: Status::Unknown,
@@ -245,15 +253,15 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
     });
     let start = plan.clone();
     let ((root, blocks_bound), (plan, objective, block_notes)) = rayon::join(
-        || bounds(costs, settings, &blocks, &start, deadline),
-        || coordinate(costs, settings, started, &blocks, plan, objective),
+        || bounds(costs, settings, knobs, &blocks, &start, deadline),
+        || coordinate(costs, settings, knobs, started, &blocks, plan, objective),
     );
     notes.extend(block_notes);
     let bound_eur = match (blocks_bound, root) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
-    let whole = if settings.root_bound {
+    let whole = if knobs.root_bound {
         "root node"
     } else {
         "LP relaxation"
@@ -277,11 +285,12 @@ pub fn solve(costs: &Costs, settings: &SolveSettings, started: Instant) -> Outco
 }
 
 /// Proven lower bounds, each `None` where it was not found by `deadline` or its model is too
-/// large: the whole horizon's (its root node with `settings.root_bound`, else its LP
+/// large: the whole horizon's (its root node with `knobs.root_bound`, else its LP
 /// relaxation) and the sum of the blocks' free-start root nodes.
 fn bounds(
     costs: &Costs,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
+    knobs: &WindowsSettings,
     blocks: &[(usize, usize)],
     plan: &Plan,
     deadline: Option<Instant>,
@@ -297,7 +306,7 @@ fn bounds(
                 return None;
             }
             let whole = Horizon::whole(costs);
-            if settings.root_bound {
+            if knobs.root_bound {
                 lp_bound(costs, &whole, settings, limit())
             } else {
                 relaxation_bound(costs, &whole, settings, limit())
@@ -328,7 +337,8 @@ fn bounds(
 /// Coordination passes from `plan`; returns the plan, its objective and notes.
 fn coordinate(
     costs: &Costs,
-    settings: &SolveSettings,
+    settings: &CommonSettings,
+    knobs: &WindowsSettings,
     started: Instant,
     blocks: &[(usize, usize)],
     mut plan: Plan,
@@ -339,7 +349,7 @@ fn coordinate(
     let num_sites = instance.num_sites();
     let threads = rayon::current_num_threads().max(1);
     let mut notes = Vec::new();
-    let passes = settings.coordination_passes;
+    let passes = knobs.coordination_passes;
     // Colour rounds per pass: the even blocks, then the odd ones.
     let colours = if blocks.len() > 1 { 2 } else { 1 };
     let mut rounds_left = passes * colours;
@@ -358,7 +368,7 @@ fn coordinate(
     };
     // One idle pass ends the search where every pass sees the same neighbourhoods; with
     // changing site groups, two in a row do.
-    let enough_idle = if groups_vary(num_sites, settings.neighbourhood_sites) {
+    let enough_idle = if groups_vary(num_sites, knobs.neighbourhood_sites) {
         2
     } else {
         1
@@ -369,7 +379,7 @@ fn coordinate(
     'passes: for pass in 0..passes {
         let before = objective;
         let groups: Vec<Vec<SiteId>> =
-            site_groups(num_sites, settings.neighbourhood_sites, settings.seed, pass)
+            site_groups(num_sites, knobs.neighbourhood_sites, settings.seed, pass)
                 .into_iter()
                 // A lone site frees nothing: its VMs could only stay.
                 .filter(|g| g.len() > 1)
@@ -388,7 +398,7 @@ fn coordinate(
             let cheapest: Vec<Vec<Vec<SiteId>>> = blocks
                 .iter()
                 .map(|&(first, end)| {
-                    cheapest_sites(costs, current, first, end, settings.candidate_sites)
+                    cheapest_sites(costs, current, first, end, knobs.candidate_sites)
                 })
                 .collect();
             let solved: Vec<(Option<Plan>, f64, bool)> = tasks
@@ -465,14 +475,15 @@ fn coordinate(
                 }
             }
         }
-        if settings.polish && !out_of_time() {
+        if knobs.polish && !out_of_time() {
             // Local search packs hosts with moves and swaps the MILPs' neighbourhoods do not
             // reach (across site groups and blocks); a new seed each pass.
-            let polish = SolveSettings {
+            let polish = CommonSettings {
                 seed: settings.seed.wrapping_add(pass as u64 + 1),
                 ..settings.clone()
             };
-            let (polished, _) = super::local::improve(costs, plan.clone(), &polish, started);
+            let (polished, _) =
+                super::local::improve(costs, plan.clone(), &polish, &knobs.local(), started);
             let e = evaluate(costs, &polished);
             if e.is_feasible() && e.objective_eur < objective {
                 plan = polished;

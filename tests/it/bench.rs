@@ -3,12 +3,13 @@
 use crate::cli::wattshift;
 use crate::common::TempDir;
 use wattshift::config::{parse, resolve, SHIPPED};
+use wattshift::solvers::SolverSettings;
 
 #[test]
 fn every_shipped_configuration_parses_and_names_a_solver() {
     for (name, text) in SHIPPED {
         let config = parse(name, text, name).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(wattshift::solvers::find(&config.solver).is_some());
+        assert!(wattshift::solvers::SolverSettings::default_for(config.solver.name()).is_some());
         assert!(!config.description.is_empty(), "{name} has no description");
         // The file in solvers/ is the one built in.
         let on_disk = std::fs::read_to_string(format!(
@@ -18,12 +19,13 @@ fn every_shipped_configuration_parses_and_names_a_solver() {
         .unwrap();
         assert_eq!(&on_disk, text);
     }
-    let windows = resolve("windows-12").unwrap();
-    assert_eq!(
-        (windows.solver.as_str(), windows.settings.block_windows),
-        ("windows", 12)
-    );
-    let day = resolve("windows-day").unwrap().settings;
+    let SolverSettings::Windows(windows) = resolve("windows-12").unwrap().solver else {
+        panic!("windows-12 is not a windows configuration");
+    };
+    assert_eq!(windows.block_windows, 12);
+    let SolverSettings::Windows(day) = resolve("windows-day").unwrap().solver else {
+        panic!("windows-day is not a windows configuration");
+    };
     assert_eq!(
         (
             day.block_windows,
@@ -33,7 +35,7 @@ fn every_shipped_configuration_parses_and_names_a_solver() {
         ),
         (24, 2, 5, 1_000_000)
     );
-    assert_eq!(resolve("greedy").unwrap().solver, "greedy");
+    assert_eq!(resolve("greedy").unwrap().solver.name(), "greedy");
 }
 
 #[test]

@@ -494,22 +494,42 @@ fn annotation_columns_are_carried_into_the_outputs_quoted_where_needed() {
 fn help_and_format_reference_name_every_solver_and_configuration_key() {
     let help = text(&wattshift(&["plan", "--help"]).stdout);
     let format = std::fs::read_to_string(repo("docs/FORMAT.md")).unwrap();
-    for (name, _, _) in wattshift::solvers::SOLVERS {
+    for (name, _) in wattshift::solvers::SOLVERS {
         assert!(help.contains(name), "plan --help does not name {name}");
         assert!(
             format.contains(&format!("`{name}`")),
             "FORMAT.md does not name {name}"
         );
     }
-    let config = std::fs::read_to_string(repo("src/config.rs")).unwrap();
-    let start = config.find("struct ConfigFile").unwrap();
-    let end = start + config[start..].find('}').unwrap();
-    let keys: Vec<&str> = config[start..end]
-        .lines()
-        .filter_map(|line| line.trim().split_once(':'))
-        .map(|(key, _)| key.trim())
-        .filter(|key| !key.starts_with('#') && !key.is_empty())
-        .collect();
+    // Every key: the common ones, and every field of the knob structs (`start` is written
+    // `start_solver`).
+    let settings = std::fs::read_to_string(repo("src/solvers/settings.rs")).unwrap();
+    let mut keys: Vec<String> = [
+        "solver",
+        "description",
+        "time_limit_s",
+        "gap",
+        "seed",
+        "threads",
+    ]
+    .iter()
+    .map(|k| k.to_string())
+    .collect();
+    for knobs in [
+        "struct PathsSettings",
+        "struct LocalSettings",
+        "struct WindowsSettings",
+    ] {
+        let start = settings.find(knobs).unwrap();
+        let end = start + settings[start..].find('}').unwrap();
+        keys.extend(
+            settings[start..end]
+                .lines()
+                .filter_map(|line| line.trim().strip_prefix("pub "))
+                .filter_map(|line| line.split_once(':'))
+                .map(|(key, _)| if key == "start" { "start_solver" } else { key }.to_string()),
+        );
+    }
     assert!(keys.len() >= 10, "{keys:?}");
     for key in keys {
         assert!(

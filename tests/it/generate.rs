@@ -142,7 +142,7 @@ fn every_generated_instance_validates_and_reads_back_equal() {
 #[test]
 fn prices_are_the_real_series_for_the_zone_and_hour() {
     // Day-ahead prices on 2024-05-01 at 11:00 UTC (hour 2915): DE-LU −120.00, NL −200.00
-    // (RTE eco2mix, as in ../shared/data/prices_hourly.csv).
+    // (RTE eco2mix, as in the data extract of instances/data).
     let options = GenerateOptions {
         sites: 2,
         vms: 4,

@@ -12,7 +12,10 @@ use wattshift::instance::Instance;
 use wattshift::io::read::read_instance;
 use wattshift::plan::Plan;
 use wattshift::solvers::repair::repair;
-use wattshift::solvers::{find, Outcome, SolveSettings, Status};
+use wattshift::solvers::{
+    CommonSettings, LocalSettings, Outcome, PathsSettings, SolverSettings, StartSolver, Status,
+    WindowsSettings,
+};
 
 use crate::oracle::{enumerate_all, tiny, TINY};
 
@@ -25,13 +28,60 @@ const SHIPPED: [&str; 4] = [
     "instances/eu-day",
 ];
 
+/// The settings this file runs every heuristic with.
+#[derive(Debug, Clone)]
+struct Settings {
+    common: CommonSettings,
+    iterations: usize,
+    restarts: usize,
+    start: StartSolver,
+}
+
 /// Fewer proposals than the default, so that the whole file runs in seconds.
-fn settings() -> SolveSettings {
-    SolveSettings {
+fn settings() -> Settings {
+    Settings {
+        common: CommonSettings {
+            seed: 5,
+            ..CommonSettings::default()
+        },
         iterations: 3000,
         restarts: 3,
-        seed: 5,
-        ..SolveSettings::default()
+        start: StartSolver::Paths,
+    }
+}
+
+/// `settings` with another seed or start.
+fn with_seed(seed: u64) -> Settings {
+    let mut s = settings();
+    s.common.seed = seed;
+    s
+}
+
+fn starting_from(start: StartSolver) -> Settings {
+    Settings {
+        start,
+        ..settings()
+    }
+}
+
+/// The solver called `name` with the knobs of `s`.
+fn knobs(name: &str, s: &Settings) -> SolverSettings {
+    match SolverSettings::default_for(name).unwrap_or_else(|| panic!("{name} is not registered")) {
+        SolverSettings::Paths(_) => SolverSettings::Paths(PathsSettings {
+            restarts: s.restarts,
+        }),
+        SolverSettings::Local(_) => SolverSettings::Local(LocalSettings {
+            restarts: s.restarts,
+            iterations: s.iterations,
+            start: s.start,
+        }),
+        SolverSettings::Windows(w) => SolverSettings::Windows(WindowsSettings {
+            restarts: s.restarts,
+            iterations: s.iterations,
+            start: s.start,
+            ..w
+        }),
+        other => other,
     }
 }
 
@@ -61,13 +111,12 @@ fn instances() -> Vec<(String, Instance)> {
     all
 }
 
-fn run(costs: &Costs, solver: &str, settings: &SolveSettings) -> Outcome {
-    let solve = find(solver).unwrap_or_else(|| panic!("{solver} is not registered"));
-    solve(costs, settings, Instant::now())
+fn run(costs: &Costs, solver: &str, settings: &Settings) -> Outcome {
+    knobs(solver, settings).solve(costs, &settings.common, Instant::now())
 }
 
 /// Runs `solver` and checks that it returned a feasible plan; returns the evaluator's objective.
-fn feasible_objective(name: &str, costs: &Costs, solver: &str, settings: &SolveSettings) -> f64 {
+fn feasible_objective(name: &str, costs: &Costs, solver: &str, settings: &Settings) -> f64 {
     let outcome = run(costs, solver, settings);
     assert_eq!(
         outcome.status,
@@ -112,21 +161,16 @@ fn heuristic_plans_pass_the_evaluator_and_local_never_worsens_its_start() {
             local <= paths,
             "{name}: local {local} > its default start paths {paths}"
         );
-        for (start, start_objective) in [("greedy", greedy), ("pabfd", pabfd)] {
-            let from_start = SolveSettings {
-                start_solver: start.to_string(),
-                ..settings()
-            };
+        for (start, start_objective) in [(StartSolver::Greedy, greedy), (StartSolver::Pabfd, pabfd)]
+        {
+            let from_start = starting_from(start);
             let improved = feasible_objective(&name, &costs, "local", &from_start);
             assert!(
                 improved <= start_objective,
-                "{name}: local {improved} > its start {start} {start_objective}"
+                "{name}: local {improved} > its start {start:?} {start_objective}"
             );
         }
-        let from_stay = SolveSettings {
-            start_solver: "stay".to_string(),
-            ..settings()
-        };
+        let from_stay = starting_from(StartSolver::Stay);
         if stay.is_feasible() {
             let local_from_stay = feasible_objective(&name, &costs, "local", &from_stay);
             assert!(
@@ -192,34 +236,20 @@ fn heuristic_plans_are_the_same_with_one_thread_and_with_two() {
 fn local_search_gives_the_same_plan_for_the_same_seed() {
     let instance = shipped("instances/eu-day");
     let costs = Costs::new(&instance);
-    let plan_with = |seed: u64| {
-        run(&costs, "local", &SolveSettings { seed, ..settings() })
-            .plan
-            .expect("a plan")
-    };
+    let plan_with = |seed: u64| run(&costs, "local", &with_seed(seed)).plan.expect("a plan");
     assert_eq!(plan_with(9), plan_with(9));
 }
 
 #[test]
-fn local_search_refuses_itself_or_an_unknown_start() {
-    let instance = tiny("tiny-capacity");
-    let costs = Costs::new(&instance);
-    for start in ["local", "no-such-solver"] {
-        let outcome = run(
-            &costs,
-            "local",
-            &SolveSettings {
-                start_solver: start.to_string(),
-                ..settings()
-            },
-        );
-        assert_eq!(outcome.status, Status::Unknown, "start {start}");
-        assert!(outcome.plan.is_none());
-        assert!(
-            outcome.notes.iter().any(|n| n.contains(start)),
-            "notes: {:?}",
-            outcome.notes
-        );
+fn local_search_cannot_be_told_to_start_from_itself_or_an_unknown_solver() {
+    // A start solver is an enum of the solvers that start from no one else's plan: a cycle
+    // cannot be written, and the configuration names the key that tried.
+    for start in ["local", "windows", "no-such-solver"] {
+        let text = format!("solver = \"local\"\nstart_solver = \"{start}\"\n");
+        let error = wattshift::config::parse("cycle", &text, "cycle.toml").unwrap_err();
+        assert_eq!(error.line, Some(2), "{error}");
+        assert_eq!(error.column.as_deref(), Some("start_solver"), "{error}");
+        assert!(error.message.contains(start), "{error}");
     }
 }
 

@@ -1,4 +1,4 @@
-//! Migration paths: widest path with the SPEC's tie-breaks, least latency for latency limits.
+//! Migration paths: widest path with the tie-breaks of docs/MODEL.md §1, least latency for latency limits.
 
 use crate::common::TempDir;
 use wattshift::io::read::read_instance;

@@ -11,7 +11,7 @@ use wattshift::evaluate::{evaluate, Violation};
 use wattshift::instance::{Instance, MigrationKind};
 use wattshift::io::read::read_instance;
 use wattshift::plan::Plan;
-use wattshift::solvers::{exact, SolveSettings, Status};
+use wattshift::solvers::{exact, CommonSettings, NoKnobs, Status};
 
 pub const TINY: &[&str] = &[
     "tiny-capacity",
@@ -123,7 +123,12 @@ fn exact_matches_brute_force_on_every_tiny_instance() {
         }
         let brute = enumerate_all(&costs);
         violations_met.extend(brute.violation_kinds.iter().copied());
-        let outcome = exact::solve(&costs, &SolveSettings::default(), Instant::now());
+        let outcome = exact::solve(
+            &costs,
+            &CommonSettings::default(),
+            &NoKnobs {},
+            Instant::now(),
+        );
         let (best, _) = brute
             .best
             .as_ref()
@@ -196,7 +201,12 @@ fn an_infeasible_instance_is_reported_with_its_reason() {
     }
     let costs = Costs::new(&instance);
     assert!(enumerate_all(&costs).best.is_none());
-    let outcome = exact::solve(&costs, &SolveSettings::default(), Instant::now());
+    let outcome = exact::solve(
+        &costs,
+        &CommonSettings::default(),
+        &NoKnobs {},
+        Instant::now(),
+    );
     assert_eq!(outcome.status, Status::Infeasible);
     assert!(outcome.plan.is_none());
     assert!(

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use wattshift::costs::Costs;
 use wattshift::evaluate::evaluate;
 use wattshift::instance::{Instance, Link, MigrationKind, MigrationProfile, Params, Site, Vm};
-use wattshift::solvers::{exact, SolveSettings, Status};
+use wattshift::solvers::{exact, CommonSettings, NoKnobs, Status};
 
 fn site(
     i: usize,
@@ -124,7 +124,7 @@ proptest! {
     fn exact_equals_brute_force_on_random_tiny_instances(instance in arb_instance()) {
         let costs = Costs::new(&instance);
         let best = brute_force(&costs);
-        let outcome = exact::solve(&costs, &SolveSettings::default(), Instant::now());
+        let outcome = exact::solve(&costs, &CommonSettings::default(), &NoKnobs {}, Instant::now());
         match best {
             None => {
                 prop_assert_eq!(outcome.status, Status::Infeasible);

@@ -12,7 +12,7 @@ use wattshift::instance::{Instance, Link, MigrationKind, MigrationProfile, Param
 use wattshift::io::read::read_instance;
 use wattshift::plan::Plan;
 use wattshift::report::build_plan_report;
-use wattshift::solvers::{self, Outcome, SolveSettings, Status};
+use wattshift::solvers::{self, CommonSettings, NoKnobs, Outcome, SolverSettings, Status};
 
 use crate::common::{set_cell, InstanceFiles};
 
@@ -455,7 +455,7 @@ fn messages_name_the_real_problem() {
 fn optimal_is_a_claim_the_report_checks() {
     let instance = read_instance(&repo("tests/data/tiny-capacity")).unwrap();
     let costs = Costs::new(&instance);
-    let settings = SolveSettings::default();
+    let settings = CommonSettings::default();
     let plan = Plan::stay(&instance);
     let objective = evaluate(&costs, &plan).objective_eur;
     let outcome = Outcome {
@@ -468,7 +468,7 @@ fn optimal_is_a_claim_the_report_checks() {
         objective_eur: Some(objective / 3.0),
     };
     let report = build_plan_report(&costs, "made-up", &outcome, &settings, 0.0);
-    assert_eq!(report.summary.status, "feasible");
+    assert_eq!(report.summary.status, Status::Feasible);
     assert_eq!(
         report.summary.warnings.len(),
         2,
@@ -552,14 +552,16 @@ proptest! {
         let hosts = log_hosts.map(|k| 10u32.pow(k));
         let instance = big_site_instance(hosts, vm_cpu, prices);
         let costs = Costs::new(&instance);
-        let settings = SolveSettings::default();
-        let exact = solvers::exact::solve(&costs, &settings, Instant::now());
+        let settings = CommonSettings::default();
+        let exact = solvers::exact::solve(&costs, &settings, &NoKnobs {}, Instant::now());
         prop_assume!(exact.status == Status::Optimal);
         let optimum = evaluate(&costs, exact.plan.as_ref().unwrap());
         prop_assert!(optimum.is_feasible());
         let tolerance = 1e-6 * optimum.objective_eur.abs().max(1.0);
         for name in ["greedy", "pabfd", "paths", "local", "stay"] {
-            let outcome = solvers::find(name).unwrap()(&costs, &settings, Instant::now());
+            let outcome = SolverSettings::default_for(name)
+                .unwrap()
+                .solve(&costs, &settings, Instant::now());
             if let Some(plan) = &outcome.plan {
                 let e = evaluate(&costs, plan);
                 if e.is_feasible() {
@@ -651,12 +653,14 @@ proptest! {
             return Ok(());
         };
         let costs = Costs::new(&instance);
-        let settings = SolveSettings {
+        let settings = CommonSettings {
             time_limit_s: Some(5.0),
-            ..SolveSettings::default()
+            ..CommonSettings::default()
         };
         for name in ["greedy", "stay"] {
-            let outcome = solvers::find(name).unwrap()(&costs, &settings, Instant::now());
+            let outcome = SolverSettings::default_for(name)
+                .unwrap()
+                .solve(&costs, &settings, Instant::now());
             let report = build_plan_report(&costs, name, &outcome, &settings, 0.0);
             for (output, bytes) in &report.files {
                 let text = String::from_utf8_lossy(bytes);

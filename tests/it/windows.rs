@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use wattshift::costs::Costs;
 use wattshift::evaluate::evaluate;
-use wattshift::solvers::{exact, windows, SolveSettings, Status};
+use wattshift::solvers::{exact, windows, CommonSettings, NoKnobs, Status, WindowsSettings};
 
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     rayon::ThreadPoolBuilder::new()
@@ -19,12 +19,17 @@ fn windows_plans_are_feasible_and_bounded_by_the_optimum() {
     for name in crate::oracle::TINY {
         let instance = crate::oracle::tiny(name);
         let costs = Costs::new(&instance);
-        let optimum = exact::solve(&costs, &SolveSettings::default(), Instant::now());
+        let optimum = exact::solve(
+            &costs,
+            &CommonSettings::default(),
+            &NoKnobs {},
+            Instant::now(),
+        );
         let optimum = evaluate(&costs, optimum.plan.as_ref().unwrap()).objective_eur;
         let tolerance = 1e-6 * optimum.abs().max(1e-3);
         // Both whole-horizon bounds are bounds.
         let whole = exact::Horizon::whole(&costs);
-        let settings = SolveSettings::default();
+        let settings = CommonSettings::default();
         let lp = exact::relaxation_bound(&costs, &whole, &settings, None).expect("an LP bound");
         let root = exact::lp_bound(&costs, &whole, &settings, None).expect("a root bound");
         for (what, bound) in [("LP", lp), ("root", root)] {
@@ -44,15 +49,20 @@ fn windows_plans_are_feasible_and_bounded_by_the_optimum() {
             (24, 2, false, false),
             (24, 2, true, true),
         ] {
-            let settings = SolveSettings {
+            let settings = WindowsSettings {
                 block_windows,
                 neighbourhood_sites,
                 root_bound,
                 polish,
-                ..SolveSettings::default()
+                ..WindowsSettings::default()
             };
             let case = format!("{name} ({settings:?})");
-            let outcome = windows::solve(&costs, &settings, Instant::now());
+            let outcome = windows::solve(
+                &costs,
+                &CommonSettings::default(),
+                &settings,
+                Instant::now(),
+            );
             let plan = outcome.plan.expect("a plan");
             let evaluation = evaluate(&costs, &plan);
             assert!(
@@ -80,8 +90,8 @@ fn windows_plans_are_feasible_and_bounded_by_the_optimum() {
 fn per_window_candidates_hold_a_vm_where_they_say() {
     let instance = crate::oracle::tiny("tiny-capacity");
     let costs = Costs::new(&instance);
-    let settings = SolveSettings::default();
-    let free = exact::solve(&costs, &settings, Instant::now());
+    let settings = CommonSettings::default();
+    let free = exact::solve(&costs, &settings, &NoKnobs {}, Instant::now());
     let free_plan = free.plan.expect("a plan");
     let windows = instance.num_windows();
     // Hold some VM, in its last window, to a site the optimum does not use there.
@@ -139,18 +149,28 @@ fn windows_gives_the_same_plan_with_one_thread_and_two() {
     // Coordination never makes the start worse: it beats or matches staying put; and on this
     // small instance it lands within a few percent of the exact optimum.
     let stay = evaluate(&costs, &wattshift::plan::Plan::stay(&instance)).objective_eur;
-    let exact = exact::solve(&costs, &SolveSettings::default(), Instant::now());
+    let exact = exact::solve(
+        &costs,
+        &CommonSettings::default(),
+        &NoKnobs {},
+        Instant::now(),
+    );
     let optimum = evaluate(&costs, exact.plan.as_ref().unwrap()).objective_eur;
     // Blocks of two windows in groups of three sites (the default), and one block over the
     // whole horizon in round-robin pairs of sites.
     for (block_windows, neighbourhood_sites) in [(2, 3), (8, 2)] {
-        let settings = SolveSettings {
+        let settings = WindowsSettings {
             block_windows,
             neighbourhood_sites,
-            ..SolveSettings::default()
+            ..WindowsSettings::default()
         };
-        let one = in_pool(1, || windows::solve(&costs, &settings, Instant::now()));
-        let two = in_pool(2, || windows::solve(&costs, &settings, Instant::now()));
+        let common = CommonSettings::default();
+        let one = in_pool(1, || {
+            windows::solve(&costs, &common, &settings, Instant::now())
+        });
+        let two = in_pool(2, || {
+            windows::solve(&costs, &common, &settings, Instant::now())
+        });
         assert_eq!(one.plan, two.plan, "{settings:?}");
         assert_eq!(one.bound_eur, two.bound_eur, "{settings:?}");
         let e = evaluate(&costs, one.plan.as_ref().unwrap());
