@@ -128,13 +128,14 @@ impl<'a> Costs<'a> {
                                 );
                                 estimate(profile, rate, params)
                             }
-                            (_, None) => {
-                                let mut e = estimate(profile, 0.0, params);
-                                if e.infeasible != Some(Infeasibility::Pinned) {
-                                    e.infeasible = Some(Infeasibility::NoPath);
-                                }
-                                e
-                            }
+                            (_, None) => crate::migration::impossible(
+                                profile.kind,
+                                if profile.kind == MigrationKind::Pinned {
+                                    Infeasibility::Pinned
+                                } else {
+                                    Infeasibility::NoPath
+                                },
+                            ),
                         };
                         table[a * num_sites + b] = Some(estimate);
                     }

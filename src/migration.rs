@@ -156,6 +156,26 @@ fn precopy_memory_phase(profile: &MigrationProfile, c: f64, params: &Params) -> 
     }
 }
 
+/// A migration that cannot be made at all (no path between the sites): no time, no bytes, no
+/// energy, and the reason. Its figures stay finite (zero), so that a placement that asks for it
+/// gets a finite, infeasible cost from the evaluator; estimating it at a rate of 0 would give
+/// infinite times and a NaN cost.
+pub fn impossible(kind: MigrationKind, reason: Infeasibility) -> MigrationEstimate {
+    MigrationEstimate {
+        kind,
+        rate_bytes_s: 0.0,
+        disk_s: 0.0,
+        rounds: Vec::new(),
+        final_bytes: 0.0,
+        total_s: 0.0,
+        downtime_s: 0.0,
+        sent_bytes: 0.0,
+        converged: false,
+        energy_j: 0.0,
+        infeasible: Some(reason),
+    }
+}
+
 /// Costs one migration of `profile` at per-migration rate `rate` (bytes/s; ignored by respawn).
 /// The window limit is checked too: a migration longer than a window is infeasible.
 ///

@@ -4,6 +4,7 @@ mod bench;
 mod cli;
 mod common;
 mod estimate;
+mod fixtures;
 mod generate;
 mod heuristics;
 mod network;

@@ -717,3 +717,38 @@ fn bench_stops_after_the_run_in_progress_and_prints_the_table_so_far() {
         "{stdout}"
     );
 }
+
+#[test]
+fn evaluate_costs_a_migration_without_a_path_finitely() {
+    // m1 (postcopy) cannot reach D: no link leads there. Asking for it is a broken constraint
+    // with a finite cost, not a NaN.
+    let dir = repo("tests/data/tiny-links-budget");
+    let instance = read_instance(&dir).unwrap();
+    let mut placement = String::from("window,vm,site\n");
+    for t in 0..instance.num_windows() {
+        for vm in &instance.vms {
+            let site = if vm.id == "m1" {
+                "D".to_string()
+            } else {
+                instance.sites[vm.initial_site].id.clone()
+            };
+            placement.push_str(&format!("{t},{},{site}\n", vm.id));
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("placement.csv");
+    std::fs::write(&file, placement).unwrap();
+    let result = run(&[
+        "evaluate",
+        dir.to_str().unwrap(),
+        file.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(result.status.code(), Some(1), "{}", text(&result.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert!(
+        json["objective_eur"].as_f64().is_some_and(f64::is_finite),
+        "{json}"
+    );
+    assert!(json["violations"].to_string().contains("no path"), "{json}");
+}
