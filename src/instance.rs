@@ -39,7 +39,9 @@ pub struct Site {
 }
 
 /// How a VM moves between sites (docs/MODEL.md §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum MigrationKind {
     /// Live pre-copy of memory; storage is shared or volume-backed.

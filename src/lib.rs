@@ -28,8 +28,9 @@
 //! assert!(best.objective_eur < baseline.objective_eur);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod bench;
-pub mod commands;
 pub mod config;
 pub mod costs;
 pub mod error;

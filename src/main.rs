@@ -1,395 +1,18 @@
-//! The `wattshift` command line: parses arguments and hands over to `wattshift::commands`.
+//! The `wattshift` command line: parses the arguments, runs the command, and maps what came out
+//! to an exit code in one place (`exit_code`).
 
-use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
+mod cli;
+
+use clap::Parser;
+use cli::args::{estimate_options, Cli, Command};
+use cli::commands::{self, Exit, Failure, PlanOptions};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicI32, Ordering};
-use wattshift::commands::{self, BenchFormat, EstimateOptions, PlanOptions};
-use wattshift::generate::{GenerateOptions, Region, DEFAULT_KIND_SHARES};
-use wattshift::instance::{MigrationKind, MigrationProfile, Params};
+use wattshift::generate::{GenerateOptions, DEFAULT_KIND_SHARES};
 use wattshift::interrupt::Interrupt;
 
-#[derive(Parser)]
-#[command(
-    name = "wattshift",
-    version,
-    about = "Plans VM and VNF placement across data-center sites, window by window, with live-migration costs."
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Check an instance directory and print what it holds.
-    Validate { dir: PathBuf },
-    /// Plan and write placement.csv, migrations.csv, site_windows.csv and summary.json.
-    Plan(PlanArgs),
-    /// Cost a placement CSV (window, vm, site) from any tool and report each broken constraint.
-    Evaluate {
-        dir: PathBuf,
-        placement: PathBuf,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
-    /// One migration's copy-round breakdown (or a batch's, with --count).
-    Estimate(EstimateArgs),
-    /// Run solver configurations over instances and print a comparison table.
-    Bench(BenchArgs),
-    /// Write a realistic instance of any size drawn from real prices, carbon, PUE, SPECpower
-    /// curves and PlanetLab traces; the same arguments and seed give the same bytes.
-    Generate(GenerateArgs),
-}
-
-#[derive(Args)]
-struct BenchArgs {
-    /// Instance directories.
-    #[arg(required = true)]
-    dirs: Vec<PathBuf>,
-    /// A solver or configuration, as for plan; repeat for each.
-    #[arg(long = "solver", required = true)]
-    solvers: Vec<String>,
-    /// Overrides every configuration's time limit, s.
-    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
-    time_limit: Option<f64>,
-    /// Worker threads (0: one per core; at most 1024).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
-    threads: Option<u16>,
-    /// table, csv, json or markdown.
-    #[arg(long, default_value = "table", value_parser = parse_format)]
-    format: BenchFormat,
-}
-
-fn parse_format(s: &str) -> Result<BenchFormat, String> {
-    match s {
-        "table" => Ok(BenchFormat::Table),
-        "csv" => Ok(BenchFormat::Csv),
-        "json" => Ok(BenchFormat::Json),
-        "markdown" | "md" => Ok(BenchFormat::Markdown),
-        _ => Err(format!(
-            "expected table, csv, json or markdown, found '{s}'"
-        )),
-    }
-}
-
-#[derive(Args)]
-struct GenerateArgs {
-    /// Sites, 1 to 1024.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    sites: u16,
-    /// VMs, 0 to 1,000,000.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
-    vms: u32,
-    #[arg(long)]
-    windows: usize,
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Output directory (written atomically).
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace OUT even if it holds files that wattshift did not write.
-    #[arg(long)]
-    force: bool,
-    /// Year of the price series: 2022 (prices and carbon for 10 EU and 4 US zones) or 2024.
-    #[arg(long, default_value_t = 2024, value_parser = clap::value_parser!(u16).range(2022..=2024))]
-    year: u16,
-    /// First window, YYYY-MM-DD or YYYY-MM-DDTHH (UTC); default: a day drawn from the seed.
-    #[arg(long)]
-    start: Option<String>,
-    #[arg(long, allow_negative_numbers = true, default_value_t = 1.0, value_parser = positive_f64)]
-    window_hours: f64,
-    /// Grid zones of the sites, comma-separated (e.g. DE-LU,FR,NL), cycled over the sites.
-    #[arg(long, value_delimiter = ',')]
-    zones: Option<Vec<String>>,
-    /// Where sites go when --zones is not given: eu, us or all.
-    #[arg(long, default_value = "eu", value_parser = parse_region)]
-    region: Region,
-    /// Shares of migration kinds, e.g. precopy=0.6,block=0.1,postcopy=0.1,offline=0.05,respawn=0.1,pinned=0.05.
-    #[arg(long, value_parser = parse_kind_shares)]
-    kinds: Option<[f64; 6]>,
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = non_negative_f64)]
-    carbon_eur_per_t: f64,
-    /// Peak on-site solar power as a share of each site's peak facility power.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.2, value_parser = non_negative_f64)]
-    renewable_share: f64,
-    /// Add wind-like variability to on-site renewables.
-    #[arg(long)]
-    wind: bool,
-    /// US dollars per euro for US prices (default: ECB annual average of the year).
-    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
-    usd_eur: Option<f64>,
-    /// Share of latency-bound VNFs.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.1, value_parser = share)]
-    vnf_share: f64,
-    /// Share of VMs in anti-affinity pairs.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.1, value_parser = share)]
-    anti_affinity_share: f64,
-    /// Multiplies every link's bandwidth.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 1.0, value_parser = positive_f64)]
-    bandwidth_scale: f64,
-    /// Migrations in plus out per site and window.
-    #[arg(long)]
-    max_migrations: Option<u32>,
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
-    concurrency: u32,
-    /// Total host capacity over the fleet's initial need.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 1.6, value_parser = positive_f64)]
-    headroom: f64,
-}
-
-fn share(s: &str) -> Result<f64, String> {
-    let v = parse_f64(s)?;
-    if (0.0..=1.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("expected a number in [0, 1], found '{s}'"))
-    }
-}
-
-fn parse_region(s: &str) -> Result<Region, String> {
-    match s {
-        "eu" => Ok(Region::Eu),
-        "us" => Ok(Region::Us),
-        "all" => Ok(Region::All),
-        _ => Err(format!("expected eu, us or all, found '{s}'")),
-    }
-}
-
-fn parse_kind_shares(s: &str) -> Result<[f64; 6], String> {
-    let mut shares = [0.0; 6];
-    for part in s.split(',') {
-        let (name, value) = part
-            .split_once('=')
-            .ok_or_else(|| format!("expected KIND=SHARE, found '{part}'"))?;
-        let kind = parse_kind(name)?;
-        let index = MigrationKind::ALL
-            .iter()
-            .position(|k| *k == kind)
-            .unwrap_or(0);
-        shares[index] = non_negative_f64(value)?;
-    }
-    if shares.iter().sum::<f64>() <= 0.0 {
-        return Err("the shares must not all be 0".to_string());
-    }
-    Ok(shares)
-}
-
-#[derive(Args)]
-struct PlanArgs {
-    dir: PathBuf,
-    /// Output directory (written atomically: all files or none).
-    #[arg(long)]
-    out: PathBuf,
-    /// Solver or configuration: a solver (exact, windows, greedy, pabfd, paths, local, stay), a
-    /// configuration shipped in solvers/ (e.g. windows-6), or a path to a .toml file.
-    #[arg(long, default_value = "exact")]
-    solver: String,
-    /// Wall-clock limit in seconds; at the limit the best plan found is returned with its bound.
-    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
-    time_limit: Option<f64>,
-    /// Relative optimality gap at which to stop (default 1e-6).
-    #[arg(long, allow_negative_numbers = true, value_parser = non_negative_f64)]
-    gap: Option<f64>,
-    /// Worker threads (0: one per core; at most 1024). The plan does not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
-    threads: Option<u16>,
-    /// Print the MILP size and HiGHS's log to stderr.
-    #[arg(long)]
-    verbose: bool,
-    /// Replace OUT even if it holds files that wattshift did not write (never the instance).
-    #[arg(long)]
-    force: bool,
-}
-
-/// The most worker threads `--threads` takes: a pool of more threads than this only costs
-/// start-up time on any machine built so far.
-const MAX_THREADS: i64 = 1024;
-
-#[derive(Args)]
-struct EstimateArgs {
-    /// precopy, block, postcopy, offline, respawn or pinned.
-    #[arg(long, default_value = "precopy", value_parser = parse_kind)]
-    kind: MigrationKind,
-    /// VM memory, GiB.
-    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
-    mem_gib: f64,
-    /// Memory sent in the first round, GiB (default: mem-gib).
-    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
-    mem_used_gib: Option<f64>,
-    /// Writable working set, GiB (default: mem-used-gib).
-    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
-    wss_gib: Option<f64>,
-    /// Disk bytes a block or offline migration copies, GiB.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = non_negative_f64)]
-    disk_gib: f64,
-    /// Memory dirtying rate, MiB/s.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = non_negative_f64)]
-    dirty_mib_s: f64,
-    /// Disk write rate during block migration, MiB/s.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = non_negative_f64)]
-    disk_write_mib_s: f64,
-    /// Bottleneck line rate of the path, Gbit/s (not needed for respawn).
-    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
-    bandwidth_gbps: Option<f64>,
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.94, value_parser = efficiency)]
-    link_efficiency: f64,
-    /// Migrations sharing the path at once.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    concurrency: u32,
-    /// Migrate this many identical VMs in waves of at most --concurrency.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    count: Option<u32>,
-    #[arg(long, allow_negative_numbers = true, default_value_t = 300.0, value_parser = positive_f64)]
-    max_downtime_ms: f64,
-    #[arg(long, default_value_t = 30)]
-    max_rounds: u32,
-    #[arg(long, allow_negative_numbers = true, default_value_t = 3.0, value_parser = non_negative_f64)]
-    setup_s: f64,
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.05, value_parser = non_negative_f64)]
-    resume_s: f64,
-    /// Start time of a respawned instance, s.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 60.0, value_parser = non_negative_f64)]
-    boot_s: f64,
-    /// Window length, hours: a migration longer than this is infeasible.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 1.0, value_parser = positive_f64)]
-    window_hours: f64,
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.512, value_parser = non_negative_f64)]
-    energy_j_per_mb: f64,
-    #[arg(long, allow_negative_numbers = true, default_value_t = 20.165, value_parser = non_negative_f64)]
-    energy_j_fixed: f64,
-    /// Print JSON: total_s (the batch makespan) and per_vm for one VM of the first wave.
-    #[arg(long)]
-    json: bool,
-}
-
-fn parse_f64(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("expected a number, found '{s}'"))?;
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(format!("expected a finite number, found '{s}'"))
-    }
-}
-
-fn positive_f64(s: &str) -> Result<f64, String> {
-    let v = parse_f64(s)?;
-    if v > 0.0 {
-        Ok(v)
-    } else {
-        Err(format!("expected a number > 0, found '{s}'"))
-    }
-}
-
-fn non_negative_f64(s: &str) -> Result<f64, String> {
-    let v = parse_f64(s)?;
-    if v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(format!("expected a number ≥ 0, found '{s}'"))
-    }
-}
-
-fn efficiency(s: &str) -> Result<f64, String> {
-    let v = parse_f64(s)?;
-    if v > 0.0 && v <= 1.0 {
-        Ok(v)
-    } else {
-        Err(format!("expected a number in (0, 1], found '{s}'"))
-    }
-}
-
-fn parse_kind(s: &str) -> Result<MigrationKind, String> {
-    MigrationKind::from_name(s).ok_or_else(|| {
-        format!("expected one of precopy, block, postcopy, offline, respawn, pinned; found '{s}'")
-    })
-}
-
-fn estimate_options(a: EstimateArgs) -> Result<EstimateOptions, String> {
-    let mem_used_gib = a.mem_used_gib.unwrap_or(a.mem_gib);
-    if mem_used_gib > a.mem_gib {
-        return Err(format!(
-            "--mem-used-gib {mem_used_gib} exceeds --mem-gib {}",
-            a.mem_gib
-        ));
-    }
-    let wss_gib = a.wss_gib.unwrap_or(mem_used_gib);
-    if wss_gib > mem_used_gib {
-        return Err(format!(
-            "--wss-gib {wss_gib} exceeds the memory used, {mem_used_gib} GiB"
-        ));
-    }
-    let bandwidth_gbps = match (a.bandwidth_gbps, a.kind) {
-        (Some(b), _) => b,
-        (None, MigrationKind::Respawn | MigrationKind::Pinned) => 0.0,
-        (None, _) => return Err("--bandwidth-gbps is needed for this kind".to_string()),
-    };
-    Ok(EstimateOptions {
-        profile: MigrationProfile {
-            kind: a.kind,
-            mem_used_gib,
-            wss_gib,
-            disk_gib: a.disk_gib,
-            dirty_mib_s: a.dirty_mib_s,
-            disk_write_mib_s: a.disk_write_mib_s,
-            boot_s: a.boot_s,
-        },
-        bandwidth_gbps,
-        count: a.count,
-        params: Params {
-            window_hours: a.window_hours,
-            link_efficiency: a.link_efficiency,
-            concurrency: a.concurrency,
-            max_downtime_ms: a.max_downtime_ms,
-            max_rounds: a.max_rounds,
-            setup_s: a.setup_s,
-            resume_s: a.resume_s,
-            energy_j_per_mb: a.energy_j_per_mb,
-            energy_j_fixed: a.energy_j_fixed,
-            ..Params::default()
-        },
-        json: a.json,
-    })
-}
-
-/// The signal that asked the search to stop (0: none yet).
-static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
-
-/// Catches SIGINT and SIGTERM: the first asks the search to stop (the best plan found so far is
-/// then written), the second ends the process at once; the atomic write leaves no partial
-/// output behind.
-fn catch_signals(interrupt: &Interrupt) {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
-        return;
-    };
-    let interrupt = interrupt.clone();
-    std::thread::spawn(move || {
-        for signal in signals.forever() {
-            if STOP_SIGNAL.load(Ordering::SeqCst) != 0 {
-                eprintln!("wattshift: aborted; nothing more is written");
-                std::process::exit(128 + signal);
-            }
-            STOP_SIGNAL.store(signal, Ordering::SeqCst);
-            interrupt.request();
-            eprintln!(
-                "wattshift: stopping the search and keeping the best plan so far \
-                 (press Ctrl-C again to abort)"
-            );
-        }
-    });
-}
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let interrupt = Interrupt::new();
-    if matches!(cli.command, Command::Plan(_) | Command::Bench(_)) {
-        catch_signals(&interrupt);
-    }
-    let code = match cli.command {
+/// Runs the command the arguments name.
+fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
+    match cli.command {
         Command::Validate { dir } => commands::validate(&dir),
         Command::Plan(a) => {
             let options = PlanOptions {
@@ -447,21 +70,35 @@ fn main() -> ExitCode {
             };
             commands::generate(&options, &a.out, a.force)
         }
-        Command::Estimate(a) => match estimate_options(a) {
-            Ok(options) => commands::estimate(&options),
-            Err(message) => {
-                eprintln!("error: {message}");
-                commands::EXIT_BAD_INPUT
-            }
-        },
+        Command::Estimate(a) => commands::estimate(&estimate_options(a).map_err(Failure::Usage)?),
+    }
+}
+
+/// The exit codes of docs/FORMAT.md §4: 0 done, 1 infeasible, 2 bad input or usage, 3 no plan
+/// within the limits (or a broken contract); after a signal, 128 + its number (130 for SIGINT,
+/// 143 for SIGTERM) unless the input was bad.
+fn exit_code(result: &Result<Exit, Failure>, signal: Option<i32>) -> u8 {
+    let code: u8 = match result {
+        Ok(Exit::Done) => 0,
+        Ok(Exit::Infeasible) => 1,
+        Err(Failure::Input(_) | Failure::Output(_) | Failure::Usage(_)) => return 2,
+        Ok(Exit::NoPlan) | Err(Failure::Bug(_)) => 3,
     };
-    // A stopped run exits as shells expect of a signal (130 for SIGINT, 143 for SIGTERM), after
-    // it has written what it found; bad input keeps its own code.
-    let signal = STOP_SIGNAL.load(Ordering::SeqCst);
-    let code = if signal != 0 && code != commands::EXIT_BAD_INPUT {
-        128 + signal
-    } else {
-        code
-    };
-    ExitCode::from(code as u8)
+    match signal {
+        Some(signal) => u8::try_from(128 + signal).unwrap_or(code),
+        None => code,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let interrupt = Interrupt::new();
+    if matches!(cli.command, Command::Plan(_) | Command::Bench(_)) {
+        cli::signals::catch(&interrupt);
+    }
+    let result = run(cli, &interrupt);
+    if let Err(failure) = &result {
+        eprintln!("error: {failure}");
+    }
+    ExitCode::from(exit_code(&result, cli::signals::caught()))
 }

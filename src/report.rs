@@ -1,8 +1,8 @@
-//! The summary of a plan (summary.json) and the plan run that produces all outputs.
+//! The summary of a plan (summary.json) and everything else `plan` reports, as plain data:
+//! `io::write` turns it into bytes.
 
 use crate::costs::Costs;
 use crate::evaluate::{evaluate, Evaluation};
-use crate::io::write;
 use crate::plan::Plan;
 use crate::schedule::{schedule, Slot};
 use crate::solvers::{CommonSettings, Outcome, Status, StopReason};
@@ -73,12 +73,22 @@ fn stop_reason(
     }
 }
 
-/// Everything `plan` writes, as bytes, plus the summary for printing.
+/// Everything `plan` reports, as plain data; `io::write::plan_files` turns it into the files.
 pub struct PlanReport {
+    /// summary.json.
     pub summary: Summary,
-    /// (file name, content): only summary.json when there is no plan.
-    pub files: Vec<(&'static str, Vec<u8>)>,
-    pub evaluation: Option<Evaluation>,
+    /// The plan with its evaluation and schedule; `None` when the solve found no plan.
+    pub solved: Option<Solved>,
+}
+
+/// A plan, the evaluator's verdict on it, and its migrations' slots in their windows.
+pub struct Solved {
+    /// Each VM's site in each window.
+    pub plan: Plan,
+    /// The evaluator's costs and violations.
+    pub evaluation: Evaluation,
+    /// The schedule: one slot per migration of `evaluation`, in the same order.
+    pub slots: Vec<Slot>,
 }
 
 /// Builds every output of a solve: evaluates its plan, schedules its migrations, sums the
@@ -121,11 +131,9 @@ pub fn build_plan_report(
     };
     let Some(plan) = &outcome.plan else {
         summary.stop_reason = stop_reason(outcome, settings, None, runtime_s);
-        let files = vec![("summary.json", write::summary_json(&summary))];
         return PlanReport {
             summary,
-            files,
-            evaluation: None,
+            solved: None,
         };
     };
     let evaluation = evaluate(costs, plan);
@@ -194,21 +202,12 @@ pub fn build_plan_report(
         }
     }
     summary.stop_reason = stop_reason(outcome, settings, summary.gap, runtime_s);
-    let files = vec![
-        ("placement.csv", write::placement_csv(instance, plan)),
-        (
-            "migrations.csv",
-            write::migrations_csv(instance, &evaluation, &slots),
-        ),
-        (
-            "site_windows.csv",
-            write::site_windows_csv(instance, &evaluation),
-        ),
-        ("summary.json", write::summary_json(&summary)),
-    ];
     PlanReport {
         summary,
-        files,
-        evaluation: Some(evaluation),
+        solved: Some(Solved {
+            plan: plan.clone(),
+            evaluation,
+            slots,
+        }),
     }
 }

@@ -182,7 +182,7 @@ impl Data {
 
     /// Hours in a year of the data.
     pub fn hours(year: u16) -> usize {
-        if year % 4 == 0 {
+        if year.is_multiple_of(4) {
             8784
         } else {
             8760

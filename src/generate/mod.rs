@@ -15,10 +15,13 @@ use std::fmt::Write as _;
 pub const DEFAULT_KIND_SHARES: [f64; 6] = [0.55, 0.1, 0.1, 0.05, 0.1, 0.1];
 
 /// Which grid zones to place sites in when none are named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Region {
+    /// European bidding zones.
     Eu,
+    /// US market zones.
     Us,
+    /// Both.
     All,
 }
 
@@ -140,7 +143,7 @@ fn distance_km(a: &Zone, b: &Zone) -> f64 {
 
 /// Days in each month of `year`.
 fn month_days(year: u16) -> [u32; 12] {
-    let feb = if year % 4 == 0 { 29 } else { 28 };
+    let feb = if year.is_multiple_of(4) { 29 } else { 28 };
     [31, feb, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 }
 
@@ -153,7 +156,7 @@ fn timestamp(year: u16, hours: f64) -> String {
     );
     let mut y = year;
     loop {
-        let days_in_year = if y % 4 == 0 { 366 } else { 365 };
+        let days_in_year = if y.is_multiple_of(4) { 366 } else { 365 };
         if day < days_in_year {
             break;
         }
@@ -506,10 +509,10 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
         let mem: f64 = vms.iter().map(|v| v.mem_gib).sum();
         (cpu / HOST_CPU).max(mem / HOST_MEM_GIB)
     };
-    for s in 0..n {
+    for (s, site) in sites.iter_mut().enumerate() {
         let own = (initial_need(&vms, s) * 1.25).ceil();
         let share = (total_need * o.headroom / n as f64).ceil();
-        sites[s].hosts = own.max(share).max(1.0) as u32;
+        site.hosts = own.max(share).max(1.0) as u32;
     }
 
     // Roles: latency-bound VNFs anchored where they start, anti-affinity pairs.
@@ -574,8 +577,8 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
             }
         }
     }
-    for s in 0..n {
-        sites[s].hosts = sites[s].hosts.max(initial_need(&vms, s).ceil() as u32);
+    for (s, site) in sites.iter_mut().enumerate() {
+        site.hosts = site.hosts.max(initial_need(&vms, s).ceil() as u32);
     }
 
     // Windows: real prices (US converted to EUR), carbon where the year has it, renewables.

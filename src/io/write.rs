@@ -7,7 +7,7 @@ use crate::evaluate::Evaluation;
 use crate::instance::Instance;
 use crate::io::read::{LINKS_SCHEMA, SITES_SCHEMA, VMS_SCHEMA, WINDOWS_SCHEMA};
 use crate::plan::Plan;
-use crate::report::Summary;
+use crate::report::{PlanReport, Summary};
 use crate::schedule::Slot;
 
 /// A CSV table built row by row, quoting only where a field needs it.
@@ -171,6 +171,27 @@ pub fn site_windows_csv(instance: &Instance, evaluation: &Evaluation) -> Vec<u8>
         table.row(with_annotations(fields, &site.annotations));
     }
     table.into_bytes()
+}
+
+/// Every file of a plan report: placement.csv, migrations.csv, site_windows.csv and
+/// summary.json, or only summary.json when there is no plan.
+pub fn plan_files(instance: &Instance, report: &PlanReport) -> Vec<(&'static str, Vec<u8>)> {
+    let summary = ("summary.json", summary_json(&report.summary));
+    let Some(solved) = &report.solved else {
+        return vec![summary];
+    };
+    vec![
+        ("placement.csv", placement_csv(instance, &solved.plan)),
+        (
+            "migrations.csv",
+            migrations_csv(instance, &solved.evaluation, &solved.slots),
+        ),
+        (
+            "site_windows.csv",
+            site_windows_csv(instance, &solved.evaluation),
+        ),
+        summary,
+    ]
 }
 
 /// summary.json, pretty-printed with a trailing newline.

@@ -249,7 +249,7 @@ fn cheapest_path(
     let num_sites = allowed.iter().max().map_or(0, |&s| s + 1).max(initial + 1);
     let mut dist = vec![f64::INFINITY; num_sites];
     let mut came = vec![vec![usize::MAX; num_sites]; windows];
-    for t in 0..windows {
+    for (t, came_t) in came.iter_mut().enumerate() {
         let mut next = vec![f64::INFINITY; num_sites];
         for &b in allowed {
             let sources: Vec<(SiteId, f64)> = if t == 0 {
@@ -269,7 +269,7 @@ fn cheapest_path(
                 if let Some(cost) = step(t, a, b) {
                     if before + cost < best {
                         best = before + cost;
-                        came[t][b] = a;
+                        came_t[b] = a;
                     }
                 }
             }

@@ -662,7 +662,7 @@ proptest! {
                 .unwrap()
                 .solve(&costs, &settings, Instant::now());
             let report = build_plan_report(&costs, name, &outcome, &settings, 0.0);
-            for (output, bytes) in &report.files {
+            for (output, bytes) in &wattshift::io::write::plan_files(&instance, &report) {
                 let text = String::from_utf8_lossy(bytes);
                 let non_finite = text
                     .split([',', '\n', ' ', ':'])

@@ -1,0 +1,414 @@
+//! The commands: each reads its input, calls the library, prints its result with `render`,
+//! and returns what happened as an [`Exit`] or a [`Failure`]. `main` maps those to exit codes in
+//! one place.
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use wattshift::config::SolverConfig;
+use wattshift::costs::Costs;
+use wattshift::error::InputError;
+use wattshift::evaluate::evaluate;
+use wattshift::generate::GenerateOptions;
+use wattshift::instance::{MigrationProfile, Params};
+use wattshift::interrupt::Interrupt;
+use wattshift::io::out_dir::{check_output_dir, write_output_dir, OutputError, OutputRules};
+use wattshift::io::read::{read_instance, read_placement};
+use wattshift::io::write;
+use wattshift::migration::{estimate_batch, BatchEstimate, MigrationEstimate, Wave};
+use wattshift::report::build_plan_report;
+use wattshift::solvers::Status;
+
+use super::args::BenchFormat;
+use super::render;
+
+/// How a command that ran to its end came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// It did what was asked.
+    Done,
+    /// The instance (or the placement evaluated) breaks a constraint.
+    Infeasible,
+    /// No plan was found within the limits.
+    NoPlan,
+}
+
+/// Why a command stopped without a result.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Bad input: a file, a cell, a flag.
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// The output directory may not be written.
+    #[error("{0}")]
+    Output(#[from] OutputError),
+    /// Flags that contradict each other or a value out of range.
+    #[error("{0}")]
+    Usage(String),
+    /// wattshift broke its own contract (a solver's plan the evaluator rejects): a bug.
+    #[error("{0}")]
+    Bug(String),
+}
+
+/// Runs `f` on a rayon pool of `threads` workers (0: one per core).
+fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
+/// `validate DIR`: checks an instance and prints what it holds.
+pub fn validate(dir: &Path) -> Result<Exit, Failure> {
+    let instance = read_instance(dir)?;
+    print!("{}", render::instance(&instance));
+    Ok(Exit::Done)
+}
+
+/// Options of `plan`: a solver configuration (name or path) and what the command line
+/// overrides in it.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// A solver, a shipped configuration or a path to one.
+    pub solver: String,
+    /// Overrides the configuration's time limit, s.
+    pub time_limit_s: Option<f64>,
+    /// Overrides the configuration's gap.
+    pub gap: Option<f64>,
+    /// Overrides the configuration's threads.
+    pub threads: Option<usize>,
+    /// Print the solver's notes and HiGHS's log.
+    pub verbose: bool,
+    /// Replace an output directory that holds files wattshift did not write.
+    pub force: bool,
+    /// The stop request the solvers watch.
+    pub interrupt: Interrupt,
+}
+
+/// Resolves a configuration and applies the command line's overrides.
+fn configure(options: &PlanOptions) -> Result<SolverConfig, InputError> {
+    let mut config = wattshift::config::resolve(&options.solver)?;
+    let s = &mut config.common;
+    s.time_limit_s = options.time_limit_s.or(s.time_limit_s);
+    s.gap = options.gap.unwrap_or(s.gap);
+    s.threads = options.threads.unwrap_or(s.threads);
+    s.verbose = options.verbose;
+    s.interrupt = options.interrupt.clone();
+    s.validate()
+        .map_err(|message| InputError::file(&options.solver, message))?;
+    Ok(config)
+}
+
+/// `plan DIR --out OUT`: plans, writes the outputs atomically, prints a short summary.
+pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failure> {
+    let started = Instant::now();
+    let config = configure(options)?;
+    let rules = OutputRules {
+        force: options.force,
+        protected: vec![dir.to_path_buf()],
+    };
+    // Refuse an output directory before spending time on a solve whose plan could not be kept.
+    check_output_dir(out, &rules)?;
+    let instance = read_instance(dir)?;
+    let settings = &config.common;
+    let report = with_threads(settings.threads, || {
+        let costs = Costs::new(&instance);
+        let outcome = config.solver.solve(&costs, settings, started);
+        if settings.verbose {
+            for note in &outcome.notes {
+                eprintln!("{note}");
+            }
+        }
+        build_plan_report(
+            &costs,
+            &config.name,
+            &outcome,
+            settings,
+            started.elapsed().as_secs_f64(),
+        )
+    });
+    if let Some(solved) = &report.solved {
+        if !solved.evaluation.is_feasible() {
+            let costs = Costs::new(&instance);
+            let broken = solved.evaluation.named_violations(&costs).join("\n  ");
+            return Err(Failure::Bug(format!(
+                "solver '{}' returned a plan that breaks constraints:\n  {broken}",
+                config.name
+            )));
+        }
+    }
+    write_output_dir(out, &write::plan_files(&instance, &report), &rules)?;
+    let s = &report.summary;
+    for warning in &s.warnings {
+        eprintln!("warning: {warning}");
+    }
+    println!("{}", render::summary(s));
+    for reason in &s.infeasible_because {
+        println!("  infeasible: {reason}");
+    }
+    Ok(match s.status {
+        Status::Optimal | Status::Feasible => Exit::Done,
+        Status::Infeasible => Exit::Infeasible,
+        Status::Unknown => Exit::NoPlan,
+    })
+}
+
+/// `bench DIR... --solver A --solver B`: every configuration on every instance.
+pub fn bench(
+    dirs: &[PathBuf],
+    options: &[PlanOptions],
+    format: BenchFormat,
+) -> Result<Exit, Failure> {
+    let configs = options
+        .iter()
+        .map(configure)
+        .collect::<Result<Vec<_>, _>>()?;
+    let instances = dirs
+        .iter()
+        .map(|dir| Ok((dir.display().to_string(), read_instance(dir)?)))
+        .collect::<Result<Vec<_>, InputError>>()?;
+    let threads = configs.first().map_or(0, |c| c.common.threads);
+    let rows = with_threads(threads, || wattshift::bench::run(&instances, &configs));
+    let text = match format {
+        BenchFormat::Table => wattshift::bench::to_table(&rows),
+        BenchFormat::Csv => wattshift::bench::to_csv(&rows),
+        BenchFormat::Json => wattshift::bench::to_json(&rows),
+        BenchFormat::Markdown => wattshift::bench::to_markdown(&rows),
+    };
+    print!("{text}");
+    Ok(if rows.iter().all(|r| r.feasible) {
+        Exit::Done
+    } else {
+        Exit::Infeasible
+    })
+}
+
+/// `evaluate DIR PLACEMENT_CSV`: costs a placement and lists every broken constraint.
+pub fn evaluate_placement(dir: &Path, placement: &Path, json: bool) -> Result<Exit, Failure> {
+    let instance = read_instance(dir)?;
+    let plan = read_placement(placement, &instance)?;
+    let costs = Costs::new(&instance);
+    let evaluation = evaluate(&costs, &plan);
+    let violations: Vec<String> = evaluation.named_violations(&costs);
+    if json {
+        #[derive(Serialize)]
+        struct EvaluationJson<'a> {
+            feasible: bool,
+            objective_eur: f64,
+            energy_eur: f64,
+            carbon_eur: f64,
+            migration_eur: f64,
+            grid_kwh: f64,
+            carbon_kg: f64,
+            migrations: usize,
+            violations: &'a [String],
+        }
+        let j = EvaluationJson {
+            feasible: evaluation.is_feasible(),
+            objective_eur: evaluation.objective_eur,
+            energy_eur: evaluation.energy_eur,
+            carbon_eur: evaluation.carbon_eur,
+            migration_eur: evaluation.migration_eur,
+            grid_kwh: evaluation.grid_kwh,
+            carbon_kg: evaluation.carbon_kg,
+            migrations: evaluation.migrations.len(),
+            violations: &violations,
+        };
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+    } else {
+        print!("{}", render::evaluation(&evaluation, &violations));
+    }
+    Ok(if evaluation.is_feasible() {
+        Exit::Done
+    } else {
+        Exit::Infeasible
+    })
+}
+
+/// Inputs of `estimate`, in the units of vms.csv, links.csv and params.toml.
+#[derive(Debug, Clone)]
+pub struct EstimateOptions {
+    /// The VM's memory, disk and rates, and its kind.
+    pub profile: MigrationProfile,
+    /// The path's bottleneck, Gbit/s.
+    pub bandwidth_gbps: f64,
+    /// Migrate this many identical VMs in waves.
+    pub count: Option<u32>,
+    /// Efficiency, concurrency, downtime limit, rounds, timings, energy.
+    pub params: Params,
+    /// Print JSON.
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct PerVmJson {
+    total_s: f64,
+    downtime_s: f64,
+    sent_bytes: f64,
+    rounds: u32,
+    converged: bool,
+    energy_j: f64,
+    feasible: bool,
+    infeasible: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct EstimateJson<'a> {
+    total_s: f64,
+    per_vm: PerVmJson,
+    waves: Vec<WaveJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct WaveJson<'a> {
+    migrations: u32,
+    repeats: u32,
+    estimate: &'a MigrationEstimate,
+}
+
+/// `estimate`: one migration's copy-round breakdown (or a batch's, with `count`).
+pub fn estimate(options: &EstimateOptions) -> Result<Exit, Failure> {
+    let params = &options.params;
+    // Without --count, one migration at the agreed share of the path (docs/MODEL.md §1);
+    // with --count N, N migrations in waves that share the path among themselves.
+    let batch: BatchEstimate = match options.count {
+        Some(n) => estimate_batch(&options.profile, options.bandwidth_gbps, n, params),
+        None => {
+            let rate = wattshift::migration::rate_bytes_s(
+                options.bandwidth_gbps,
+                params.link_efficiency,
+                params.concurrency as f64,
+            );
+            let one = wattshift::migration::estimate(&options.profile, rate, params);
+            BatchEstimate {
+                total_s: one.total_s,
+                waves: vec![Wave {
+                    migrations: 1,
+                    repeats: 1,
+                    estimate: one,
+                }],
+            }
+        }
+    };
+    let Some(first) = batch.waves.first().map(|w| &w.estimate) else {
+        return Err(Failure::Usage("--count must be at least 1".into()));
+    };
+    if let Some(message) = non_finite_estimate(&batch, options) {
+        return Err(Failure::Usage(message));
+    }
+    if options.json {
+        let j = EstimateJson {
+            total_s: batch.total_s,
+            per_vm: PerVmJson {
+                total_s: first.total_s,
+                downtime_s: first.downtime_s,
+                sent_bytes: first.sent_bytes,
+                rounds: first.num_rounds(),
+                converged: first.converged,
+                energy_j: first.energy_j,
+                feasible: first.is_feasible(),
+                infeasible: first.infeasible.map(|r| r.describe()),
+            },
+            waves: batch
+                .waves
+                .iter()
+                .map(|w| WaveJson {
+                    migrations: w.migrations,
+                    repeats: w.repeats,
+                    estimate: &w.estimate,
+                })
+                .collect(),
+        };
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+    } else {
+        print!("{}", render::estimate(&batch, options));
+    }
+    Ok(Exit::Done)
+}
+
+/// Which flag makes a figure of the estimate non-finite, as a message; `None` when every figure
+/// is finite.
+fn non_finite_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> Option<String> {
+    let finite = |e: &MigrationEstimate| {
+        [
+            e.rate_bytes_s,
+            e.disk_s,
+            e.final_bytes,
+            e.total_s,
+            e.downtime_s,
+            e.sent_bytes,
+            e.energy_j,
+        ]
+        .iter()
+        .chain(
+            e.rounds
+                .iter()
+                .flat_map(|r| [r.bytes, r.seconds])
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+        .all(|x| x.is_finite())
+    };
+    if batch.total_s.is_finite() && batch.waves.iter().all(|w| finite(&w.estimate)) {
+        return None;
+    }
+    let p = &options.profile;
+    let (flag, value) = if !(options.bandwidth_gbps * 1e9).is_finite()
+        || batch
+            .waves
+            .iter()
+            .any(|w| !w.estimate.rate_bytes_s.is_finite())
+    {
+        ("--bandwidth-gbps", options.bandwidth_gbps)
+    } else {
+        [
+            ("--mem-gib", p.mem_used_gib),
+            ("--disk-gib", p.disk_gib),
+            ("--dirty-mib-s", p.dirty_mib_s),
+            ("--boot-s", p.boot_s),
+            ("--setup-s", options.params.setup_s),
+            ("--energy-j-per-mb", options.params.energy_j_per_mb),
+        ]
+        .into_iter()
+        .fold(("--mem-gib", p.mem_used_gib), |best, c| {
+            if c.1 > best.1 {
+                c
+            } else {
+                best
+            }
+        })
+    };
+    let value = wattshift::io::magnitudes::show(value);
+    Some(format!(
+        "{flag} {value} makes the migration's time, bytes or energy overflow to a non-finite \
+         number; expected a smaller value (or a larger --bandwidth-gbps)"
+    ))
+}
+
+/// `generate --out DIR`: writes a realistic instance drawn from the real data.
+pub fn generate(options: &GenerateOptions, out: &Path, force: bool) -> Result<Exit, Failure> {
+    let rules = OutputRules {
+        force,
+        protected: Vec::new(),
+    };
+    check_output_dir(out, &rules)?;
+    let generated = wattshift::generate::generate(options).map_err(Failure::Usage)?;
+    let mut files = write::instance_files(&generated.instance);
+    files.push(("README.md", generated.readme.into_bytes()));
+    write_output_dir(out, &files, &rules)?;
+    // The generator wrote something the reader refuses: a bug, reported as such.
+    let instance = read_instance(out)
+        .map_err(|e| Failure::Bug(format!("the generated instance does not validate: {e}")))?;
+    print!(
+        "{}",
+        render::generated(
+            options.year,
+            options.windows,
+            options.window_hours,
+            &instance.window_start[[0, 0]],
+            &generated.zones,
+        )
+    );
+    print!("{}", render::instance(&instance));
+    Ok(Exit::Done)
+}

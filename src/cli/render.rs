@@ -1,0 +1,355 @@
+//! The text the commands print, as pure functions of their results: each is tested below.
+
+use wattshift::costs::Costs;
+use wattshift::evaluate::Evaluation;
+use wattshift::instance::{Instance, MigrationKind};
+use wattshift::migration::BatchEstimate;
+use wattshift::report::Summary;
+
+use super::commands::EstimateOptions;
+
+/// A short description of an instance: sizes, kinds, prices, connectivity.
+pub fn instance(instance: &Instance) -> String {
+    let costs = Costs::new(instance);
+    let mut out = String::new();
+    let params = &instance.params;
+    out.push_str(&format!(
+        "valid instance: {} sites, {} VMs, {} links, {} windows of {} h\n",
+        instance.num_sites(),
+        instance.num_vms(),
+        instance.links.len(),
+        instance.num_windows(),
+        params.window_hours
+    ));
+    for (s, site) in instance.sites.iter().enumerate() {
+        let prices = instance.price_eur_mwh.column(s);
+        let lo = prices.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = prices.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let vms = instance.vms.iter().filter(|v| v.initial_site == s).count();
+        out.push_str(&format!(
+            "  site {}{}: {} hosts × {} cores, {} GiB, PUE {}, price {lo}..{hi} EUR/MWh, {vms} VMs at start\n",
+            site.id,
+            if site.zone.is_empty() { String::new() } else { format!(" ({})", site.zone) },
+            site.hosts,
+            site.host_cpu,
+            site.host_mem_gib,
+            site.pue,
+        ));
+    }
+    let mut kinds = Vec::new();
+    for kind in MigrationKind::ALL {
+        let n = instance
+            .vms
+            .iter()
+            .filter(|v| v.profile.kind == kind)
+            .count();
+        if n > 0 {
+            kinds.push(format!("{n} {kind}"));
+        }
+    }
+    if !kinds.is_empty() {
+        out.push_str(&format!("  migration kinds: {}\n", kinds.join(", ")));
+    }
+    let mut unreachable = 0;
+    for a in 0..instance.num_sites() {
+        for b in 0..instance.num_sites() {
+            if a != b && costs.network.path(a, b).is_none() {
+                unreachable += 1;
+            }
+        }
+    }
+    if unreachable > 0 {
+        out.push_str(&format!(
+            "  {unreachable} ordered site pairs have no path (respawn only)\n"
+        ));
+    }
+    out.push_str(&format!(
+        "  carbon price {} EUR/t, link efficiency {}, concurrency {}\n",
+        params.carbon_eur_per_t, params.link_efficiency, params.concurrency
+    ));
+    out
+}
+
+fn fmt_opt(x: Option<f64>, digits: usize) -> String {
+    x.map_or("-".to_string(), |v| format!("{v:.digits$}"))
+}
+
+/// One human line (and a few more) of a summary.
+pub fn summary(s: &Summary) -> String {
+    let mut out = format!("solver {}: {}", s.solver, s.status);
+    if let Some(objective) = s.objective_eur {
+        out.push_str(&format!(
+            "\n  objective {objective:.6} EUR (energy {} + carbon {} + migrations {})",
+            fmt_opt(s.energy_eur, 6),
+            fmt_opt(s.carbon_eur, 6),
+            fmt_opt(s.migration_eur, 6)
+        ));
+        out.push_str(&format!(
+            "\n  baseline (stay) {} EUR, savings {} EUR ({} %)",
+            fmt_opt(s.baseline_eur, 6),
+            fmt_opt(s.savings_eur, 6),
+            fmt_opt(s.savings_pct, 2)
+        ));
+        out.push_str(&format!(
+            "\n  {} migrations ({} late), grid {} kWh, {} kg CO2e",
+            s.migrations.unwrap_or(0),
+            s.late_migrations.unwrap_or(0),
+            fmt_opt(s.grid_kwh, 3),
+            fmt_opt(s.carbon_kg, 3)
+        ));
+        out.push_str(&format!(
+            "\n  bound {} EUR, gap {}",
+            fmt_opt(s.bound_eur, 6),
+            s.gap
+                .map_or("-".to_string(), |g| format!("{:.4} %", 100.0 * g)),
+        ));
+    }
+    out.push_str(&format!("\n  runtime {:.2} s", s.runtime_s));
+    out
+}
+
+/// What `evaluate` prints: the costs, then every broken constraint.
+pub fn evaluation(evaluation: &Evaluation, violations: &[String]) -> String {
+    let mut out = format!(
+        "objective {} EUR (energy {} + carbon {} + migrations {}), {} migrations, grid {} kWh, {} kg CO2e\n",
+        evaluation.objective_eur,
+        evaluation.energy_eur,
+        evaluation.carbon_eur,
+        evaluation.migration_eur,
+        evaluation.migrations.len(),
+        evaluation.grid_kwh,
+        evaluation.carbon_kg
+    );
+    if violations.is_empty() {
+        out.push_str("feasible: every constraint holds\n");
+    } else {
+        out.push_str(&format!(
+            "infeasible: {} broken constraints\n",
+            violations.len()
+        ));
+        for v in violations {
+            out.push_str(&format!("  {v}\n"));
+        }
+    }
+    out
+}
+
+/// What `estimate` prints: each wave's copy rounds and totals.
+pub fn estimate(batch: &BatchEstimate, options: &EstimateOptions) -> String {
+    let mut out = String::new();
+    let many = options.count.is_some();
+    let mut first_wave = 1u64;
+    for wave in &batch.waves {
+        let (m, e) = (wave.migrations, &wave.estimate);
+        if many {
+            let last_wave = first_wave + u64::from(wave.repeats) - 1;
+            if wave.repeats == 1 {
+                out.push_str(&format!(
+                    "wave {first_wave} ({m} {} sharing the path):\n",
+                    if m == 1 { "migration" } else { "migrations" }
+                ));
+            } else {
+                out.push_str(&format!(
+                    "waves {first_wave}–{last_wave} ({m} migrations each sharing the path):\n"
+                ));
+            }
+            first_wave = last_wave + 1;
+        }
+        out.push_str(&format!(
+            "  {} at {:.3} MB/s per migration\n",
+            e.kind,
+            e.rate_bytes_s / 1e6
+        ));
+        if e.disk_s > 0.0 {
+            out.push_str(&format!(
+                "  disk copy: {:.3} GB in {:.3} s\n",
+                options.profile.disk_gib * 1024f64.powi(3) / 1e9,
+                e.disk_s
+            ));
+        }
+        let mut first_round = 1u64;
+        for round in &e.rounds {
+            if round.count == 1 {
+                out.push_str(&format!(
+                    "  round {:>2}: {:>16.0} bytes in {:>10.3} s\n",
+                    first_round, round.bytes, round.seconds
+                ));
+            } else {
+                out.push_str(&format!(
+                    "  rounds {}–{}: {:.0} bytes each in {:.3} s each (no longer shrinking)\n",
+                    first_round,
+                    first_round + u64::from(round.count) - 1,
+                    round.bytes,
+                    round.seconds
+                ));
+            }
+            first_round += u64::from(round.count);
+        }
+        if matches!(e.kind, MigrationKind::Precopy | MigrationKind::Block) {
+            out.push_str(&format!("  stop-and-copy: {:.0} bytes\n", e.final_bytes));
+        }
+        out.push_str(&format!(
+            "  total {:.3} s, downtime {:.3} s, sent {:.0} bytes ({:.3} GB), energy {:.1} J, converged {}, {}\n",
+            e.total_s,
+            e.downtime_s,
+            e.sent_bytes,
+            e.sent_bytes / 1e9,
+            e.energy_j,
+            if e.converged { "yes" } else { "no" },
+            match e.infeasible {
+                None => "feasible".to_string(),
+                Some(r) => format!("infeasible: {}", r.describe()),
+            }
+        ));
+        if !many {
+            break;
+        }
+    }
+    if many {
+        out.push_str(&format!(
+            "batch of {}: {} waves, makespan {:.3} s\n",
+            options.count.unwrap_or(1),
+            batch
+                .waves
+                .iter()
+                .map(|w| u64::from(w.repeats))
+                .sum::<u64>(),
+            batch.total_s
+        ));
+    }
+    out
+}
+
+/// The line `generate` prints before the description of what it wrote.
+pub fn generated(
+    year: u16,
+    windows: usize,
+    window_hours: f64,
+    first: &str,
+    zones: &[String],
+) -> String {
+    format!(
+        "generated from {year} data: {windows} windows of {window_hours} h from {first}, zones {}\n",
+        zones.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use wattshift::instance::{MigrationProfile, Params};
+    use wattshift::io::read::read_instance;
+    use wattshift::migration::estimate_batch;
+    use wattshift::plan::Plan;
+    use wattshift::solvers::Status;
+
+    fn testbed() -> Instance {
+        read_instance(&Path::new(env!("CARGO_MANIFEST_DIR")).join("instances/paper-testbed"))
+            .unwrap()
+    }
+
+    #[test]
+    fn an_instance_is_described_by_its_sizes_and_sites() {
+        let text = instance(&testbed());
+        assert!(
+            text.starts_with("valid instance: 2 sites, 10 VMs, 1 links, 24 windows of 1 h\n"),
+            "{text}"
+        );
+        assert!(text.contains("  migration kinds: 10 block\n"), "{text}");
+    }
+
+    #[test]
+    fn a_summary_without_a_plan_shows_its_status_and_runtime() {
+        let text = summary(&Summary {
+            objective_eur: None,
+            energy_eur: None,
+            carbon_eur: None,
+            migration_eur: None,
+            grid_kwh: None,
+            carbon_kg: None,
+            migrations: None,
+            baseline_eur: None,
+            savings_eur: None,
+            savings_pct: None,
+            solver: "exact".into(),
+            status: Status::Unknown,
+            stop_reason: wattshift::solvers::StopReason::TimeLimit,
+            bound_eur: None,
+            gap: None,
+            late_migrations: None,
+            runtime_s: 1.234,
+            infeasible_because: Vec::new(),
+            baseline_violations: Vec::new(),
+            windows: 1,
+            sites: 1,
+            vms: 1,
+            warnings: Vec::new(),
+        });
+        assert_eq!(text, "solver exact: unknown\n  runtime 1.23 s");
+    }
+
+    #[test]
+    fn an_evaluation_lists_what_breaks() {
+        let instance = testbed();
+        let costs = Costs::new(&instance);
+        let e = wattshift::evaluate::evaluate(&costs, &Plan::stay(&instance));
+        let text = evaluation(&e, &[]);
+        assert!(
+            text.ends_with("feasible: every constraint holds\n"),
+            "{text}"
+        );
+        let text = evaluation(&e, &["capacity: x".to_string()]);
+        assert!(
+            text.ends_with("infeasible: 1 broken constraints\n  capacity: x\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_estimate_shows_rounds_and_repeated_waves() {
+        let profile = MigrationProfile {
+            kind: MigrationKind::Precopy,
+            mem_used_gib: 2.0,
+            wss_gib: 0.5,
+            disk_gib: 0.0,
+            dirty_mib_s: 10.0,
+            disk_write_mib_s: 0.0,
+            boot_s: 60.0,
+        };
+        let params = Params {
+            concurrency: 3,
+            ..Params::default()
+        };
+        let options = EstimateOptions {
+            profile: profile.clone(),
+            bandwidth_gbps: 1.0,
+            count: Some(10),
+            params: params.clone(),
+            json: false,
+        };
+        let text = estimate(&estimate_batch(&profile, 1.0, 10, &params), &options);
+        assert!(
+            text.starts_with("waves 1–3 (3 migrations each sharing the path):\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("wave 4 (1 migration sharing the path):\n"),
+            "{text}"
+        );
+        assert!(text.contains("  round  1:"), "{text}");
+        assert!(text.contains("batch of 10: 4 waves"), "{text}");
+    }
+
+    #[test]
+    fn the_generated_line_names_year_windows_and_zones() {
+        let text = generated(
+            2024,
+            24,
+            1.0,
+            "2024-05-01T00:00:00Z",
+            &["DE-LU".into(), "FR".into()],
+        );
+        assert_eq!(text, "generated from 2024 data: 24 windows of 1 h from 2024-05-01T00:00:00Z, zones DE-LU, FR\n");
+    }
+}
