@@ -13,9 +13,13 @@ use std::time::Instant;
 /// One configuration on one instance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BenchRow {
+    /// Its name: the directory as given.
     pub instance: String,
+    /// The configuration's name.
     pub config: String,
+    /// The solver the configuration runs.
     pub solver: String,
+    /// How the solve ended.
     pub status: Status,
     /// The evaluator's cost of the plan, EUR.
     pub objective_eur: Option<f64>,
@@ -25,7 +29,9 @@ pub struct BenchRow {
     pub best_bound_eur: Option<f64>,
     /// (objective − best bound) / |objective|.
     pub gap_to_best_bound: Option<f64>,
+    /// Wall time of the solve, s.
     pub runtime_s: f64,
+    /// Number of migrations in the plan.
     pub migrations: Option<usize>,
     /// Whether the evaluator finds every constraint satisfied.
     pub feasible: bool,

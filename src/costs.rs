@@ -12,7 +12,9 @@ use std::collections::HashMap;
 /// Precomputed costing facts for one instance.
 #[derive(Debug, Clone)]
 pub struct Costs<'a> {
+    /// The instance these costs are of.
     pub instance: &'a Instance,
+    /// Migration paths and least latencies between the sites.
     pub network: Network,
     /// `allowed[v * S + s]`: VM v may run at s in the windows (allowed_sites and latency limit).
     allowed: Vec<bool>,
@@ -40,17 +42,26 @@ fn profile_key(p: &MigrationProfile) -> (MigrationKind, [u64; 6]) {
 /// The window-site figures of docs/MODEL.md §2 for one load.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SitePower {
+    /// Active hosts n (whole hosts).
     pub active_hosts: f64,
+    /// IT power, kW.
     pub it_kw: f64,
+    /// Facility power (PUE × IT), kW.
     pub facility_kw: f64,
+    /// Renewable power used, kW.
     pub renewable_used_kw: f64,
+    /// Grid power, kW.
     pub grid_kw: f64,
+    /// Energy cost of the grid power, EUR.
     pub energy_eur: f64,
+    /// Carbon cost of the grid power, EUR.
     pub carbon_eur: f64,
+    /// Emissions of the grid power, kg CO2e.
     pub carbon_kg: f64,
 }
 
 impl SitePower {
+    /// The window-site cost: energy plus carbon, EUR.
     pub fn cost_eur(&self) -> f64 {
         self.energy_eur + self.carbon_eur
     }
@@ -59,13 +70,18 @@ impl SitePower {
 /// The money parts of one migration in one window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MigrationCost {
+    /// Degraded service: penalty_eur_per_s × total time, EUR.
     pub penalty_eur: f64,
+    /// Downtime: downtime_eur_per_s × downtime, EUR.
     pub downtime_eur: f64,
+    /// Transfer: sent GB × the path's EUR/GB.
     pub transfer_eur: f64,
+    /// Migration energy at the two sites' prices, EUR.
     pub energy_eur: f64,
 }
 
 impl MigrationCost {
+    /// The migration's cost: the sum of its parts, EUR.
     pub fn total_eur(&self) -> f64 {
         self.penalty_eur + self.downtime_eur + self.transfer_eur + self.energy_eur
     }

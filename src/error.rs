@@ -9,7 +9,9 @@ use std::fmt;
 pub struct InputError {
     /// File name as the user would look for it (e.g. `sites.csv`, or a path given on the command line).
     pub file: String,
+    /// 1-based line, the header being line 1.
     pub line: Option<u64>,
+    /// The column's header name (or the key, in params.toml and configurations).
     pub column: Option<String>,
     /// What is wrong and what was expected, as a full sentence without a trailing period.
     pub message: String,

@@ -12,19 +12,31 @@ use std::fmt;
 /// Figures of one site in one window (a row of site_windows.csv).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SiteWindow {
+    /// Window index.
     pub window: usize,
+    /// Site index.
     pub site: SiteId,
+    /// Active hosts n.
     pub active_hosts: f64,
+    /// Cores placed (Σ cpu).
     pub cpu_used: f64,
+    /// Memory placed, GiB.
     pub mem_used_gib: f64,
     /// Σ cpu × util over the VMs there.
     pub busy_cpu: f64,
+    /// IT power, kW.
     pub it_kw: f64,
+    /// Facility power, kW.
     pub facility_kw: f64,
+    /// Renewable power used, kW.
     pub renewable_used_kw: f64,
+    /// Grid power, kW.
     pub grid_kw: f64,
+    /// Energy cost, EUR.
     pub energy_eur: f64,
+    /// Carbon cost, EUR.
     pub carbon_eur: f64,
+    /// Emissions, kg CO2e.
     pub carbon_kg: f64,
     /// energy_eur + carbon_eur.
     pub cost_eur: f64,
@@ -33,20 +45,35 @@ pub struct SiteWindow {
 /// One migration of a plan (a row of migrations.csv, less its schedule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Migration {
+    /// The window at whose start it migrates.
     pub window: usize,
+    /// The VM.
     pub vm: VmId,
+    /// Its site in the window before.
     pub from: SiteId,
+    /// Its site in this window.
     pub to: SiteId,
+    /// How it moves.
     pub kind: MigrationKind,
+    /// Total time, s.
     pub duration_s: f64,
+    /// Downtime, s.
     pub downtime_s: f64,
+    /// Bytes sent.
     pub sent_bytes: f64,
+    /// Live copy rounds.
     pub rounds: u32,
+    /// Whether pre-copy converged.
     pub converged: bool,
+    /// Migration energy, kWh.
     pub energy_kwh: f64,
+    /// Degraded-service cost, EUR.
     pub penalty_eur: f64,
+    /// Downtime cost, EUR.
     pub downtime_eur: f64,
+    /// Transfer cost, EUR.
     pub transfer_eur: f64,
+    /// Energy cost, EUR.
     pub energy_eur: f64,
     /// penalty + downtime + transfer + energy.
     pub cost_eur: f64,
@@ -59,59 +86,90 @@ pub struct Migration {
 pub enum Violation {
     /// More hosts needed than the site has.
     Capacity {
+        /// The window.
         window: usize,
+        /// The site.
         site: SiteId,
+        /// Hosts the load needs.
         needed_hosts: f64,
+        /// Hosts the site has.
         hosts: u32,
     },
     /// The VM runs at a site outside its allowed_sites.
     NotAllowed {
+        /// The window.
         window: usize,
+        /// The VM.
         vm: VmId,
+        /// The site it may not use.
         site: SiteId,
     },
     /// The site is too far from the VM's anchor (`latency_ms` is `None` when unreachable).
     Latency {
+        /// The window.
         window: usize,
+        /// The VM.
         vm: VmId,
+        /// The site.
         site: SiteId,
+        /// Least latency from the VM's anchor, ms; `None` when no path leads there.
         latency_ms: Option<f64>,
+        /// The VM's limit, ms.
         limit_ms: f64,
     },
     /// VMs sharing an anti-affinity label share a site.
     AntiAffinity {
+        /// The window.
         window: usize,
+        /// The site.
         site: SiteId,
+        /// The shared label.
         label: String,
+        /// The VMs that share it there.
         vms: Vec<VmId>,
     },
     /// A migration that cannot be made.
     MigrationInfeasible {
+        /// The window.
         window: usize,
+        /// The VM.
         vm: VmId,
+        /// From site.
         from: SiteId,
+        /// To site.
         to: SiteId,
+        /// Why it cannot be made.
         reason: Infeasibility,
     },
     /// More migrations in plus out of a site than its max_migrations.
     MaxMigrations {
+        /// The window.
         window: usize,
+        /// The site.
         site: SiteId,
+        /// Migrations in plus out.
         count: u32,
+        /// The site's limit.
         limit: u32,
     },
     /// A link direction busier than concurrency × window length.
     LinkBudget {
+        /// The window.
         window: usize,
+        /// The link direction.
         link: DirectedLink,
+        /// Migration time crossing it, s.
         busy_s: f64,
+        /// Its budget, s.
         budget_s: f64,
     },
 }
 
 /// A violation with the instance's names, for messages.
 pub struct NamedViolation<'a, 'b> {
+    /// The violation.
     pub violation: &'b Violation,
+    /// The costs, for the names of sites and VMs.
     pub costs: &'b Costs<'a>,
 }
 
@@ -194,17 +252,24 @@ pub struct Evaluation {
     pub site_windows: Vec<SiteWindow>,
     /// By window, then VM.
     pub migrations: Vec<Migration>,
+    /// Every broken constraint, in window order.
     pub violations: Vec<Violation>,
+    /// Σ energy cost, EUR.
     pub energy_eur: f64,
+    /// Σ carbon cost, EUR.
     pub carbon_eur: f64,
+    /// Σ migration cost, EUR.
     pub migration_eur: f64,
+    /// Σ grid energy, kWh.
     pub grid_kwh: f64,
+    /// Σ emissions, kg CO2e.
     pub carbon_kg: f64,
     /// Σ site_windows.cost_eur + Σ migrations.cost_eur, summed in that order.
     pub objective_eur: f64,
 }
 
 impl Evaluation {
+    /// Whether every constraint holds.
     pub fn is_feasible(&self) -> bool {
         self.violations.is_empty()
     }

@@ -15,6 +15,7 @@ pub type VmId = usize;
 /// One data-center site: a pool of identical hosts behind one PUE.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Site {
+    /// Its id, unique among sites.
     pub id: String,
     /// Number of hosts; the site can run at most this many at once.
     pub hosts: u32,
@@ -59,6 +60,7 @@ pub enum MigrationKind {
 }
 
 impl MigrationKind {
+    /// Every kind, in the order of docs/FORMAT.md.
     pub const ALL: [MigrationKind; 6] = [
         MigrationKind::Precopy,
         MigrationKind::Block,
@@ -96,6 +98,7 @@ impl std::fmt::Display for MigrationKind {
 /// Separate from [`Vm`] so that `estimate` and the planner share one copy-round model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationProfile {
+    /// How it moves.
     pub kind: MigrationKind,
     /// Memory sent in the first round, GiB.
     pub mem_used_gib: f64,
@@ -114,6 +117,7 @@ pub struct MigrationProfile {
 /// One virtual machine or virtual network function.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vm {
+    /// Its id, unique among VMs.
     pub id: String,
     /// Site before window 0.
     pub initial_site: SiteId,
@@ -123,6 +127,7 @@ pub struct Vm {
     pub mem_gib: f64,
     /// Average CPU utilisation in [0, 1] for windows without a usage.csv row.
     pub util: f64,
+    /// What its migration sends and how fast.
     pub profile: MigrationProfile,
     /// Sites it may run on in the windows, sorted; `None` means every site.
     pub allowed_sites: Option<Vec<SiteId>>,
@@ -143,10 +148,13 @@ pub struct Vm {
 /// A full-duplex link between two sites.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
+    /// One end (a site index).
     pub from: SiteId,
+    /// The other end.
     pub to: SiteId,
     /// Line rate, 10^9 bit/s.
     pub bandwidth_gbps: f64,
+    /// One-way latency, ms.
     pub latency_ms: f64,
     /// Transfer cost, EUR per 10^9 bytes.
     pub eur_per_gb: f64,
@@ -204,9 +212,13 @@ impl Params {
 /// A validated instance. Tables indexed by window are `Array2` with windows as rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
+    /// The sites, in file order.
     pub sites: Vec<Site>,
+    /// The VMs, in file order.
     pub vms: Vec<Vm>,
+    /// The links, in file order.
     pub links: Vec<Link>,
+    /// params.toml.
     pub params: Params,
     /// Day-ahead price, EUR/MWh, `[window, site]`; may be negative.
     pub price_eur_mwh: Array2<f64>,
@@ -226,10 +238,12 @@ impl Instance {
         self.price_eur_mwh.nrows()
     }
 
+    /// S, the number of sites.
     pub fn num_sites(&self) -> usize {
         self.sites.len()
     }
 
+    /// V, the number of VMs.
     pub fn num_vms(&self) -> usize {
         self.vms.len()
     }

@@ -2,7 +2,7 @@
 //!
 //! The library installs no signal handler: the binary does, and calls [`Interrupt::request`].
 //! Every solver phase that reads the clock also reads this token (through
-//! [`crate::solvers::SolveSettings::time_left_s`], which reports no time left once a stop is
+//! [`crate::solvers::CommonSettings::time_left_s`], which reports no time left once a stop is
 //! requested), and HiGHS polls it through its interrupt callbacks, so a requested stop ends the
 //! search within the time of one step and the best plan found so far is kept.
 

@@ -15,7 +15,9 @@ const MIB: f64 = 1024.0 * 1024.0;
 /// takes at the memory-phase rate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CopyRound {
+    /// Bytes sent in the round.
     pub bytes: f64,
+    /// Time it takes, s.
     pub seconds: f64,
     /// How many identical rounds in a row this stands for (1 but where pre-copy has stopped
     /// shrinking and repeats itself until `max_rounds`).
@@ -42,6 +44,7 @@ pub enum Infeasibility {
 }
 
 impl Infeasibility {
+    /// A sentence saying why.
     pub fn describe(self) -> &'static str {
         match self {
             Infeasibility::Pinned => "the VM is pinned",
@@ -58,6 +61,7 @@ impl Infeasibility {
 /// What one migration costs in time, bytes and energy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MigrationEstimate {
+    /// How it moves.
     pub kind: MigrationKind,
     /// Per-migration rate b, bytes/s (path bottleneck × link_efficiency / sharing); 0 for respawn.
     pub rate_bytes_s: f64,
@@ -87,6 +91,7 @@ impl MigrationEstimate {
         self.rounds.iter().map(|r| r.count).sum()
     }
 
+    /// Whether it can be made.
     pub fn is_feasible(&self) -> bool {
         self.infeasible.is_none()
     }
@@ -292,7 +297,9 @@ pub struct BatchEstimate {
 /// `repeats` waves in a row of `migrations` migrations each, sharing the path.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Wave {
+    /// Migrations sharing the path in each of these waves.
     pub migrations: u32,
+    /// How many such waves in a row.
     pub repeats: u32,
     /// One migration of the wave.
     pub estimate: MigrationEstimate,

@@ -24,6 +24,7 @@ pub struct Path {
     pub links: Vec<DirectedLink>,
     /// Smallest line rate along the path, 10^9 bit/s.
     pub bottleneck_gbps: f64,
+    /// Sum of the links' latencies, ms.
     pub latency_ms: f64,
     /// Sum of the links' transfer costs, EUR per 10^9 bytes.
     pub eur_per_gb: f64,

@@ -6,6 +6,7 @@ use ndarray::Array2;
 /// Site of every VM in every window, `site[[vm, window]]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Plan {
+    /// `site[[v, t]]`: VM v's site in window t.
     pub site: Array2<SiteId>,
 }
 

@@ -11,31 +11,49 @@ use serde::Serialize;
 /// summary.json (docs/FORMAT.md §3). EUR totals are sums of the CSV rows as written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
+    /// Σ site_windows.cost_eur + Σ migrations.cost_eur.
     pub objective_eur: Option<f64>,
+    /// Window-site energy cost, EUR.
     pub energy_eur: Option<f64>,
+    /// Window-site carbon cost, EUR.
     pub carbon_eur: Option<f64>,
+    /// Every migration's cost, its energy included, EUR.
     pub migration_eur: Option<f64>,
+    /// Grid energy of the window-sites, kWh.
     pub grid_kwh: Option<f64>,
+    /// Emissions of that energy, kg CO2e.
     pub carbon_kg: Option<f64>,
+    /// Number of migrations.
     pub migrations: Option<usize>,
     /// Objective of the stay plan; null when staying breaks a constraint.
     pub baseline_eur: Option<f64>,
+    /// baseline − objective, EUR.
     pub savings_eur: Option<f64>,
+    /// 100 × (baseline − objective) / |baseline|.
     pub savings_pct: Option<f64>,
+    /// The configuration that made the plan.
     pub solver: String,
+    /// How the solve ended.
     pub status: Status,
     /// Why the search stopped.
     pub stop_reason: StopReason,
+    /// A proven lower bound on the objective, EUR.
     pub bound_eur: Option<f64>,
+    /// (objective − bound) / |objective|.
     pub gap: Option<f64>,
+    /// Migrations that end after their window.
     pub late_migrations: Option<usize>,
+    /// Wall time of the run, s.
     pub runtime_s: f64,
     /// What makes the instance infeasible (or the stay plan, for `stay`), one entry per finding.
     pub infeasible_because: Vec<String>,
     /// What staying breaks, when the baseline is infeasible.
     pub baseline_violations: Vec<String>,
+    /// T.
     pub windows: usize,
+    /// S.
     pub sites: usize,
+    /// V.
     pub vms: usize,
     /// What the user must hear about the solve (a backend that rejected the model, a claim of
     /// optimality that did not hold, a solver figure that differs from the evaluator's).

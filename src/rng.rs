@@ -17,6 +17,7 @@ fn splitmix64(x: &mut u64) -> u64 {
 }
 
 impl Rng {
+    /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Rng {
         let mut x = seed;
         Rng {
@@ -35,6 +36,7 @@ impl Rng {
         Rng::new(self.state[0] ^ purpose.wrapping_mul(0xD1B5_4A32_D192_ED03))
     }
 
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         let result = self.state[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
         let t = self.state[1] << 17;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 /// When a migration starts, as an offset from the start of its window, and whether it ends late.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Slot {
+    /// Start within the window, s.
     pub start_s: f64,
     /// start_s + duration_s exceeds the window.
     pub late: bool,

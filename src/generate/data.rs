@@ -24,56 +24,82 @@ pub fn usd_per_eur(year: u16) -> f64 {
 /// A grid zone with the location of its representative data-center city.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Zone {
+    /// Bidding-zone code, such as DE-LU.
     pub code: String,
+    /// Its name.
     pub name: String,
+    /// EU or US.
     pub region: String,
+    /// Currency of its prices (EUR or USD).
     pub currency: String,
+    /// Offset of its local time from UTC, h.
     pub utc_offset_h: f64,
+    /// Latitude of its reference city, degrees.
     pub lat: f64,
+    /// Longitude, degrees.
     pub lon: f64,
+    /// The reference city.
     pub city: String,
 }
 
 /// An hourly series per zone for one year: `series[zone][hour]`.
 #[derive(Debug, Clone, Default)]
 pub struct Hourly {
+    /// Hourly values of the year per zone code.
     pub series: BTreeMap<String, Vec<f64>>,
 }
 
 /// A SPECpower_ssj2008 server: watts at 0, 10, …, 100 % load.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Server {
+    /// CloudSim's class name.
     pub name: String,
+    /// The server, as SPEC lists it.
     pub description: String,
+    /// Cores.
     pub cores: u32,
+    /// Power at 0 %, 10 %, …, 100 % load, W.
     pub watts: [f64; 11],
 }
 
 /// A PlanetLab CPU trace: 288 five-minute samples of one day, in %.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trace {
+    /// The trace's file name.
     pub name: String,
+    /// The day it was recorded.
     pub day: String,
+    /// CPU utilisation samples, %.
     pub samples_pct: Vec<f64>,
 }
 
 /// A published PUE figure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PueFigure {
+    /// Operator.
     pub operator: String,
+    /// Site or campus.
     pub site: String,
+    /// Which PUE (annual, trailing twelve months, …).
     pub metric: String,
+    /// The figure.
     pub pue: f64,
 }
 
 /// Everything the generator reads.
 #[derive(Debug, Clone)]
 pub struct Data {
+    /// Grid zones.
     pub zones: Vec<Zone>,
+    /// Day-ahead prices per year.
     pub prices: BTreeMap<u16, Hourly>,
+    /// Carbon intensity per year.
     pub carbon: BTreeMap<u16, Hourly>,
+    /// SPECpower curves.
     pub servers: Vec<Server>,
+    /// PlanetLab traces.
     pub traces: Vec<Trace>,
+    /// Published PUE figures.
     pub pue: Vec<PueFigure>,
 }
 
@@ -176,6 +202,7 @@ impl Data {
         }
     }
 
+    /// The zone with this code.
     pub fn zone(&self, code: &str) -> Option<&Zone> {
         self.zones.iter().find(|z| z.code == code)
     }

@@ -28,9 +28,13 @@ pub enum Region {
 /// Options of `generate`. Every field has a documented default.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateOptions {
+    /// Sites (default 4).
     pub sites: usize,
+    /// VMs (default 60).
     pub vms: usize,
+    /// Windows (default 24).
     pub windows: usize,
+    /// Seed of every random draw (default 1).
     pub seed: u64,
     /// Year of the price (and carbon) series: 2022 or 2024 (default 2024).
     pub year: u16,
@@ -97,7 +101,9 @@ impl Default for GenerateOptions {
 /// A generated instance and the README that says how it was made.
 #[derive(Debug, Clone)]
 pub struct Generated {
+    /// The instance.
     pub instance: Instance,
+    /// Its README: what it models and where its numbers come from.
     pub readme: String,
     /// The first window's start, hours since January 1 00:00 UTC of `year`.
     pub start_hour: f64,

@@ -45,20 +45,32 @@ pub enum OutputError {
         "{out} holds {what}, which wattshift did not write and would delete; choose a new or \
          empty directory, or pass --force to replace it"
     )]
-    WouldDestroy { out: String, what: String },
+    WouldDestroy {
+        /// OUT as given.
+        out: String,
+        /// What would be lost.
+        what: String,
+    },
     /// OUT is, or contains, a directory the run reads from.
     #[error(
         "{out} is or contains the instance directory {protected}; writing there would delete \
          the input. Choose another --out directory"
     )]
-    HoldsInput { out: String, protected: String },
+    HoldsInput {
+        /// OUT as given.
+        out: String,
+        /// The instance directory.
+        protected: String,
+    },
     /// OUT names no directory (`/`, `..`, an empty path).
     #[error("{0} names no directory to write; choose a directory such as out/plan")]
     NoName(String),
     /// The file system refused.
     #[error("cannot write {out}: {source}")]
     Io {
+        /// OUT as given.
         out: String,
+        /// What the file system said.
         #[source]
         source: std::io::Error,
     },

@@ -50,6 +50,7 @@ const FREE: SiteId = usize::MAX;
 /// before window `first`. The windowed solver plans blocks of windows with these.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Horizon {
+    /// The first window planned.
     pub first: usize,
     /// One past the last window planned.
     pub end: usize,
@@ -907,11 +908,14 @@ fn column_budget() -> Option<usize> {
 pub struct HorizonOutcome {
     /// `base` with the horizon's windows replaced by the solution; `None` when there is none.
     pub plan: Option<Plan>,
+    /// How the solve ended.
     pub status: Status,
     /// A proven lower bound on the horizon's part of the objective: site costs of its windows
     /// and the costs of the migrations into its windows and into the fixed window after it.
     pub bound_eur: Option<f64>,
+    /// For an infeasible outcome: what makes it so.
     pub reasons: Vec<String>,
+    /// Figures about the search, for logs.
     pub notes: Vec<String>,
     /// What the user must hear (HiGHS rejected the model, failed, or was stopped).
     pub warnings: Vec<String>,

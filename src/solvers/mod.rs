@@ -165,7 +165,9 @@ pub enum StopReason {
 /// What a solver returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
+    /// The plan; `None` when there is none.
     pub plan: Option<Plan>,
+    /// How the solve ended.
     pub status: Status,
     /// A proven lower bound on the objective, EUR.
     pub bound_eur: Option<f64>,

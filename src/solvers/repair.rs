@@ -2,7 +2,7 @@
 //! The exact solver starts HiGHS from the repaired stay plan, so that a time limit always
 //! leaves a plan when repair succeeds.
 //!
-//! [`WindowState`] is the incremental feasibility check of one window (capacity, allowed sites
+//! `WindowState` is the incremental feasibility check of one window (capacity, allowed sites
 //! and latency, anti-affinity, migration feasibility, max_migrations, link budgets) that every
 //! window-by-window heuristic shares: repair, `greedy` and `pabfd` place VMs into it one by
 //! one, and `local` keeps one per window and moves VMs in and out of it.
