@@ -6,17 +6,17 @@ use std::path::Path;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use wattshift::costs::Costs;
-use wattshift::evaluate::evaluate;
+use wattshift::domain::instance::{MigrationKind, MigrationProfile, Params};
+use wattshift::domain::plan::Plan;
 use wattshift::generate::{generate, GenerateOptions};
-use wattshift::instance::{MigrationKind, MigrationProfile, Params};
 use wattshift::io::read::read_instance;
-use wattshift::migration::{estimate, estimate_batch};
-use wattshift::plan::Plan;
+use wattshift::scoring::costs::Costs;
+use wattshift::scoring::evaluate::evaluate;
+use wattshift::scoring::migration::{estimate, estimate_batch};
 use wattshift::solvers::exact::Horizon;
 use wattshift::solvers::{exact, CommonSettings, LocalSettings, SolverSettings, WindowsSettings};
 
-fn instance(name: &str) -> wattshift::instance::Instance {
+fn instance(name: &str) -> wattshift::domain::instance::Instance {
     read_instance(&Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).expect("valid instance")
 }
 
@@ -61,7 +61,7 @@ fn evaluator(c: &mut Criterion) {
 }
 
 /// A mid-sized generated instance: 4 sites, 40 VMs, 12 windows.
-fn mid_sized() -> wattshift::instance::Instance {
+fn mid_sized() -> wattshift::domain::instance::Instance {
     let options = GenerateOptions {
         sites: 4,
         vms: 40,
@@ -91,7 +91,7 @@ fn model_building(c: &mut Criterion) {
     });
 }
 
-fn instance_for_eval() -> wattshift::instance::Instance {
+fn instance_for_eval() -> wattshift::domain::instance::Instance {
     let options = GenerateOptions {
         sites: 8,
         vms: 500,

@@ -3,9 +3,9 @@
 //! The exporters are pure functions to text, one per format.
 
 use crate::config::SolverConfig;
-use crate::costs::Costs;
-use crate::evaluate::evaluate;
-use crate::instance::Instance;
+use crate::domain::instance::Instance;
+use crate::scoring::costs::Costs;
+use crate::scoring::evaluate::evaluate;
 use crate::solvers::Status;
 use serde::Serialize;
 use std::time::Instant;

@@ -1,19 +1,22 @@
 //! wattshift: plans where VMs and VNFs run across data-center sites, window by window,
 //! and when to live-migrate them, so that energy cost and carbon fall while migrations stay affordable.
 //!
-//! The crate is split into the domain ([`instance`], [`plan`]), the models that cost it
-//! ([`network`], [`migration`], [`costs`], [`evaluate`], [`schedule`]), the solvers that
-//! search it ([`solvers`]) and IO at the edges ([`io`]).
+//! The crate is split as its folders are: the domain ([`domain`]: the instance and a plan), the
+//! scoring ([`scoring`]: paths, the copy-round model, costs, the one evaluator, the schedule),
+//! the search ([`solvers`], with [`config`] for their configurations as data) and IO at the
+//! edges ([`io`]). [`report`] assembles what a solve reports as plain data, [`bench`] compares
+//! configurations, and [`generate`] draws realistic instances from real data.
+//! ARCHITECTURE.md states which module may use which.
 //!
 //! Costing a plan from any source with the one evaluator, and planning exactly:
 //!
 //! ```
 //! use std::path::Path;
 //! use std::time::Instant;
-//! use wattshift::costs::Costs;
-//! use wattshift::evaluate::evaluate;
+//! use wattshift::scoring::costs::Costs;
+//! use wattshift::scoring::evaluate::evaluate;
 //! use wattshift::io::read::read_instance;
-//! use wattshift::plan::Plan;
+//! use wattshift::domain::plan::Plan;
 //! use wattshift::solvers::{exact, CommonSettings, NoKnobs, Status};
 //!
 //! let instance = read_instance(Path::new("instances/paper-testbed")).unwrap();
@@ -32,17 +35,12 @@
 
 pub mod bench;
 pub mod config;
-pub mod costs;
+pub mod domain;
 pub mod error;
-pub mod evaluate;
 pub mod generate;
-pub mod instance;
 pub mod interrupt;
 pub mod io;
-pub mod migration;
-pub mod network;
-pub mod plan;
 pub mod report;
 pub mod rng;
-pub mod schedule;
+pub mod scoring;
 pub mod solvers;

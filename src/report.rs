@@ -1,10 +1,10 @@
 //! The summary of a plan (summary.json) and everything else `plan` reports, as plain data:
 //! `io::write` turns it into bytes.
 
-use crate::costs::Costs;
-use crate::evaluate::{evaluate, Evaluation};
-use crate::plan::Plan;
-use crate::schedule::{schedule, Slot};
+use crate::domain::plan::Plan;
+use crate::scoring::costs::Costs;
+use crate::scoring::evaluate::{evaluate, Evaluation};
+use crate::scoring::schedule::{schedule, Slot};
 use crate::solvers::{CommonSettings, Outcome, Status, StopReason};
 use serde::Serialize;
 

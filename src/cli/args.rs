@@ -3,8 +3,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use wattshift::domain::instance::{MigrationKind, MigrationProfile, Params};
 use wattshift::generate::Region;
-use wattshift::instance::{MigrationKind, MigrationProfile, Params};
 use wattshift::solvers::MAX_THREADS;
 
 use super::commands::EstimateOptions;

@@ -6,17 +6,17 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use wattshift::config::SolverConfig;
-use wattshift::costs::Costs;
+use wattshift::domain::instance::{MigrationProfile, Params};
 use wattshift::error::InputError;
-use wattshift::evaluate::evaluate;
 use wattshift::generate::GenerateOptions;
-use wattshift::instance::{MigrationProfile, Params};
 use wattshift::interrupt::Interrupt;
 use wattshift::io::out_dir::{check_output_dir, write_output_dir, OutputError, OutputRules};
 use wattshift::io::read::{read_instance, read_placement};
 use wattshift::io::write;
-use wattshift::migration::{estimate_batch, BatchEstimate, MigrationEstimate, Wave};
 use wattshift::report::build_plan_report;
+use wattshift::scoring::costs::Costs;
+use wattshift::scoring::evaluate::evaluate;
+use wattshift::scoring::migration::{estimate_batch, BatchEstimate, MigrationEstimate, Wave};
 use wattshift::solvers::Status;
 
 use super::args::BenchFormat;
@@ -274,12 +274,12 @@ pub fn estimate(options: &EstimateOptions) -> Result<Exit, Failure> {
     let batch: BatchEstimate = match options.count {
         Some(n) => estimate_batch(&options.profile, options.bandwidth_gbps, n, params),
         None => {
-            let rate = wattshift::migration::rate_bytes_s(
+            let rate = wattshift::scoring::migration::rate_bytes_s(
                 options.bandwidth_gbps,
                 params.link_efficiency,
                 params.concurrency as f64,
             );
-            let one = wattshift::migration::estimate(&options.profile, rate, params);
+            let one = wattshift::scoring::migration::estimate(&options.profile, rate, params);
             BatchEstimate {
                 total_s: one.total_s,
                 waves: vec![Wave {

@@ -1,10 +1,10 @@
 //! The text the commands print, as pure functions of their results: each is tested below.
 
-use wattshift::costs::Costs;
-use wattshift::evaluate::Evaluation;
-use wattshift::instance::{Instance, MigrationKind};
-use wattshift::migration::BatchEstimate;
+use wattshift::domain::instance::{Instance, MigrationKind};
 use wattshift::report::Summary;
+use wattshift::scoring::costs::Costs;
+use wattshift::scoring::evaluate::Evaluation;
+use wattshift::scoring::migration::BatchEstimate;
 
 use super::commands::EstimateOptions;
 
@@ -238,10 +238,10 @@ pub fn generated(
 mod tests {
     use super::*;
     use std::path::Path;
-    use wattshift::instance::{MigrationProfile, Params};
+    use wattshift::domain::instance::{MigrationProfile, Params};
+    use wattshift::domain::plan::Plan;
     use wattshift::io::read::read_instance;
-    use wattshift::migration::estimate_batch;
-    use wattshift::plan::Plan;
+    use wattshift::scoring::migration::estimate_batch;
     use wattshift::solvers::Status;
 
     fn testbed() -> Instance {
@@ -293,7 +293,7 @@ mod tests {
     fn an_evaluation_lists_what_breaks() {
         let instance = testbed();
         let costs = Costs::new(&instance);
-        let e = wattshift::evaluate::evaluate(&costs, &Plan::stay(&instance));
+        let e = wattshift::scoring::evaluate::evaluate(&costs, &Plan::stay(&instance));
         let text = evaluation(&e, &[]);
         assert!(
             text.ends_with("feasible: every constraint holds\n"),

@@ -4,9 +4,9 @@
 
 pub mod data;
 
-use crate::instance::{Instance, Link, MigrationKind, MigrationProfile, Params, Site, Vm};
-use crate::network::Network;
+use crate::domain::instance::{Instance, Link, MigrationKind, MigrationProfile, Params, Site, Vm};
 use crate::rng::Rng;
+use crate::scoring::network::Network;
 use data::{Data, Zone};
 use ndarray::Array2;
 use std::fmt::Write as _;

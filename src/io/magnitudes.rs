@@ -16,9 +16,9 @@
 //! Errors name the cell (file, line, column) and the value, and say which quantity it makes
 //! non-finite.
 
+use crate::domain::instance::Instance;
 use crate::error::InputError;
-use crate::instance::Instance;
-use crate::migration::{estimate, rate_bytes_s};
+use crate::scoring::migration::{estimate, rate_bytes_s};
 use ndarray::Array2;
 use std::collections::BTreeMap;
 
@@ -356,7 +356,7 @@ pub fn check_magnitudes(instance: &Instance, sources: &Sources) -> Result<(), In
         }
         let rates_here: Vec<(f64, Option<usize>)> = if rates.is_empty() {
             // Without links only a respawn moves, and it needs no link.
-            if p.kind == crate::instance::MigrationKind::Respawn {
+            if p.kind == crate::domain::instance::MigrationKind::Respawn {
                 vec![(0.0, None)]
             } else {
                 Vec::new()

@@ -3,12 +3,12 @@
 //! Numbers are written with Rust's shortest round-trip formatting, so that every value reads back
 //! to the same f64 and every EUR total is the sum of its parts as written.
 
-use crate::evaluate::Evaluation;
-use crate::instance::Instance;
+use crate::domain::instance::Instance;
+use crate::domain::plan::Plan;
 use crate::io::read::{LINKS_SCHEMA, SITES_SCHEMA, VMS_SCHEMA, WINDOWS_SCHEMA};
-use crate::plan::Plan;
 use crate::report::{PlanReport, Summary};
-use crate::schedule::Slot;
+use crate::scoring::evaluate::Evaluation;
+use crate::scoring::schedule::Slot;
 
 /// A CSV table built row by row, quoting only where a field needs it.
 struct Table {

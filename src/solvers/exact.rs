@@ -26,12 +26,12 @@
 
 use super::repair::repair;
 use super::{CommonSettings, NoKnobs, Outcome, Status};
-use crate::costs::Costs;
-use crate::evaluate::evaluate;
-use crate::instance::{ceil_tol, le_tol, MigrationKind, SiteId, VmId};
+use crate::domain::instance::{ceil_tol, le_tol, MigrationKind, SiteId, VmId};
+use crate::domain::plan::Plan;
 use crate::interrupt::Interrupt;
-use crate::network::DirectedLink;
-use crate::plan::Plan;
+use crate::scoring::costs::Costs;
+use crate::scoring::evaluate::evaluate;
+use crate::scoring::network::DirectedLink;
 use good_lp::solvers::highs::highs;
 use good_lp::{variable, Expression, ProblemVariables, SolverModel, Variable};
 use highs::{HighsModelStatus, HighsSolutionStatus};

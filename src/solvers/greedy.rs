@@ -4,8 +4,8 @@
 
 use super::repair::{construct, WindowStart, WindowState};
 use super::{CommonSettings, NoKnobs, Outcome};
-use crate::costs::Costs;
-use crate::instance::{MigrationKind, SiteId, VmId};
+use crate::domain::instance::{MigrationKind, SiteId, VmId};
+use crate::scoring::costs::Costs;
 use std::time::Instant;
 
 /// Plans window by window. Each window starts with every VM where it was in the previous one;

@@ -3,11 +3,11 @@
 
 use super::repair::{repair, window_states, WindowState};
 use super::{CommonSettings, LocalSettings, Outcome, Status};
-use crate::costs::Costs;
-use crate::evaluate::evaluate;
-use crate::instance::{MigrationKind, SiteId, VmId};
-use crate::plan::Plan;
+use crate::domain::instance::{MigrationKind, SiteId, VmId};
+use crate::domain::plan::Plan;
 use crate::rng::Rng;
+use crate::scoring::costs::Costs;
+use crate::scoring::evaluate::evaluate;
 use rayon::prelude::*;
 use std::time::Instant;
 

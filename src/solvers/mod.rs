@@ -1,7 +1,7 @@
 //! Solvers: free functions from an instance's [`Costs`], the [`CommonSettings`] and their own
 //! knobs to an [`Outcome`].
 //!
-//! A solver only searches: the plan it returns is costed and checked by [`crate::evaluate`],
+//! A solver only searches: the plan it returns is costed and checked by [`crate::scoring::evaluate`],
 //! whoever made it.
 //!
 //! # Adding a solver
@@ -20,8 +20,8 @@ pub mod repair;
 pub mod settings;
 pub mod windows;
 
-use crate::costs::Costs;
-use crate::plan::Plan;
+use crate::domain::plan::Plan;
+use crate::scoring::costs::Costs;
 pub use settings::{
     CommonSettings, LocalSettings, NoKnobs, PathsSettings, StartSolver, Validate, WindowsSettings,
     MAX_THREADS,
@@ -191,7 +191,7 @@ pub fn stay(
     _started: Instant,
 ) -> Outcome {
     let plan = Plan::stay(costs.instance);
-    let evaluation = crate::evaluate::evaluate(costs, &plan);
+    let evaluation = crate::scoring::evaluate::evaluate(costs, &plan);
     let reasons: Vec<String> = evaluation.named_violations(costs);
     if reasons.is_empty() {
         Outcome {

@@ -3,8 +3,8 @@
 
 use super::repair::{construct, WindowStart, WindowState};
 use super::{CommonSettings, NoKnobs, Outcome};
-use crate::costs::Costs;
-use crate::instance::{MigrationKind, SiteId, VmId};
+use crate::domain::instance::{MigrationKind, SiteId, VmId};
+use crate::scoring::costs::Costs;
 use std::time::Instant;
 
 /// Plans window by window as PABFD allocates VMs to hosts: each window is packed from scratch,

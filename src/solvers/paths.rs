@@ -21,11 +21,11 @@
 
 use super::repair::{repair, repair_order, window_states, WindowState};
 use super::{CommonSettings, Outcome, PathsSettings, Status};
-use crate::costs::Costs;
-use crate::evaluate::evaluate;
-use crate::instance::{SiteId, VmId};
-use crate::plan::Plan;
+use crate::domain::instance::{SiteId, VmId};
+use crate::domain::plan::Plan;
 use crate::rng::Rng;
+use crate::scoring::costs::Costs;
+use crate::scoring::evaluate::evaluate;
 use ndarray::Array2;
 use rayon::prelude::*;
 use std::time::Instant;

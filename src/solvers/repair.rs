@@ -8,9 +8,9 @@
 //! one, and `local` keeps one per window and moves VMs in and out of it.
 
 use super::{CommonSettings, NoKnobs, Outcome, Status};
-use crate::costs::Costs;
-use crate::instance::{le_tol, MigrationKind, SiteId, VmId};
-use crate::plan::Plan;
+use crate::domain::instance::{le_tol, MigrationKind, SiteId, VmId};
+use crate::domain::plan::Plan;
+use crate::scoring::costs::Costs;
 use std::collections::BTreeMap;
 use std::time::Instant;
 

@@ -49,11 +49,11 @@
 use super::exact::{lp_bound, relaxation_bound, solve_horizon, Horizon};
 use super::repair::repair;
 use super::{CommonSettings, Outcome, Status, WindowsSettings};
-use crate::costs::Costs;
-use crate::evaluate::evaluate;
-use crate::instance::SiteId;
-use crate::plan::Plan;
+use crate::domain::instance::SiteId;
+use crate::domain::plan::Plan;
 use crate::rng::Rng;
+use crate::scoring::costs::Costs;
+use crate::scoring::evaluate::evaluate;
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::common::TempDir;
-use wattshift::costs::Costs;
-use wattshift::evaluate::evaluate;
 use wattshift::io::read::{read_instance, read_placement};
+use wattshift::scoring::costs::Costs;
+use wattshift::scoring::evaluate::evaluate;
 
 pub fn wattshift(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wattshift"))

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use wattshift::domain::instance::Instance;
 use wattshift::error::InputError;
-use wattshift::instance::Instance;
 
 /// A directory under the system temporary directory, removed with everything in it on drop.
 pub struct TempDir {

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use serde::Deserialize;
-use wattshift::costs::Costs;
-use wattshift::evaluate::evaluate;
-use wattshift::plan::Plan;
+use wattshift::domain::plan::Plan;
+use wattshift::scoring::costs::Costs;
+use wattshift::scoring::evaluate::evaluate;
 use wattshift::solvers::{exact, CommonSettings, NoKnobs, SolverSettings, Status, SOLVERS};
 
 use crate::oracle::{enumerate_all, tiny};

@@ -129,8 +129,11 @@ fn every_generated_instance_validates_and_reads_back_equal() {
             "{options:?}: reads back different"
         );
         // Staying put is feasible: every generated instance has a baseline.
-        let costs = wattshift::costs::Costs::new(&read);
-        let stay = wattshift::evaluate::evaluate(&costs, &wattshift::plan::Plan::stay(&read));
+        let costs = wattshift::scoring::costs::Costs::new(&read);
+        let stay = wattshift::scoring::evaluate::evaluate(
+            &costs,
+            &wattshift::domain::plan::Plan::stay(&read),
+        );
         assert!(
             stay.is_feasible(),
             "{options:?}: {:?}",
@@ -257,11 +260,11 @@ fn the_fleet_has_the_claimed_mix() {
     };
     let g = generate(&options).unwrap();
     let instance = &g.instance;
-    let share = |k: wattshift::instance::MigrationKind| {
+    let share = |k: wattshift::domain::instance::MigrationKind| {
         instance.vms.iter().filter(|v| v.profile.kind == k).count() as f64 / 1000.0
     };
-    assert!((share(wattshift::instance::MigrationKind::Precopy) - 0.55).abs() < 0.05);
-    assert!(share(wattshift::instance::MigrationKind::Pinned) > 0.05);
+    assert!((share(wattshift::domain::instance::MigrationKind::Precopy) - 0.55).abs() < 0.05);
+    assert!(share(wattshift::domain::instance::MigrationKind::Pinned) > 0.05);
     let vnfs = instance
         .vms
         .iter()

@@ -5,12 +5,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use wattshift::costs::Costs;
-use wattshift::evaluate::evaluate;
+use wattshift::domain::instance::Instance;
+use wattshift::domain::plan::Plan;
 use wattshift::generate::{generate, GenerateOptions};
-use wattshift::instance::Instance;
 use wattshift::io::read::read_instance;
-use wattshift::plan::Plan;
+use wattshift::scoring::costs::Costs;
+use wattshift::scoring::evaluate::evaluate;
 use wattshift::solvers::repair::repair;
 use wattshift::solvers::{
     CommonSettings, LocalSettings, Outcome, PathsSettings, SolverSettings, StartSolver, Status,

@@ -2,10 +2,10 @@
 
 use crate::common::TempDir;
 use wattshift::io::read::read_instance;
-use wattshift::network::Network;
+use wattshift::scoring::network::Network;
 
 /// Writes a 5-site instance with the given links.csv rows and returns its network.
-fn network_of(links: &str) -> (wattshift::instance::Instance, Network) {
+fn network_of(links: &str) -> (wattshift::domain::instance::Instance, Network) {
     let tmp = TempDir::new("network");
     tmp.write(
         "sites.csv",

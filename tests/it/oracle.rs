@@ -6,11 +6,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use ndarray::Array2;
-use wattshift::costs::Costs;
-use wattshift::evaluate::{evaluate, Violation};
-use wattshift::instance::{Instance, MigrationKind};
+use wattshift::domain::instance::{Instance, MigrationKind};
+use wattshift::domain::plan::Plan;
 use wattshift::io::read::read_instance;
-use wattshift::plan::Plan;
+use wattshift::scoring::costs::Costs;
+use wattshift::scoring::evaluate::{evaluate, Violation};
 use wattshift::solvers::{exact, CommonSettings, NoKnobs, Status};
 
 pub const TINY: &[&str] = &[

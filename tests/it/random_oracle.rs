@@ -5,9 +5,11 @@ use std::time::Instant;
 
 use ndarray::Array2;
 use proptest::prelude::*;
-use wattshift::costs::Costs;
-use wattshift::evaluate::evaluate;
-use wattshift::instance::{Instance, Link, MigrationKind, MigrationProfile, Params, Site, Vm};
+use wattshift::domain::instance::{
+    Instance, Link, MigrationKind, MigrationProfile, Params, Site, Vm,
+};
+use wattshift::scoring::costs::Costs;
+use wattshift::scoring::evaluate::evaluate;
 use wattshift::solvers::{exact, CommonSettings, NoKnobs, Status};
 
 fn site(

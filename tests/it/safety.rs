@@ -6,12 +6,14 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use wattshift::costs::Costs;
-use wattshift::evaluate::evaluate;
-use wattshift::instance::{Instance, Link, MigrationKind, MigrationProfile, Params, Site, Vm};
+use wattshift::domain::instance::{
+    Instance, Link, MigrationKind, MigrationProfile, Params, Site, Vm,
+};
+use wattshift::domain::plan::Plan;
 use wattshift::io::read::read_instance;
-use wattshift::plan::Plan;
 use wattshift::report::build_plan_report;
+use wattshift::scoring::costs::Costs;
+use wattshift::scoring::evaluate::evaluate;
 use wattshift::solvers::{self, CommonSettings, NoKnobs, Outcome, SolverSettings, Status};
 
 use crate::common::{set_cell, InstanceFiles};

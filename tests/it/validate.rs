@@ -8,8 +8,8 @@ use crate::common::{
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
+use wattshift::domain::instance::{Instance, MigrationKind};
 use wattshift::error::InputError;
-use wattshift::instance::{Instance, MigrationKind};
 use wattshift::io::read::read_placement;
 
 /// Asserts that reading `files` fails at exactly this place, with a message containing every
@@ -166,7 +166,10 @@ fn optional_files_take_their_defaults() {
         .without("params.toml")
         .read()
         .unwrap();
-    assert_eq!(instance.params, wattshift::instance::Params::default());
+    assert_eq!(
+        instance.params,
+        wattshift::domain::instance::Params::default()
+    );
     assert_eq!(instance.util[[0, 1]], 0.5);
     assert_eq!(instance.util[[2, 0]], 0.8);
 }
@@ -177,7 +180,10 @@ fn an_empty_params_file_takes_every_default() {
         .with("params.toml", "# nothing set\n")
         .read()
         .unwrap();
-    assert_eq!(instance.params, wattshift::instance::Params::default());
+    assert_eq!(
+        instance.params,
+        wattshift::domain::instance::Params::default()
+    );
 }
 
 #[test]
@@ -1161,7 +1167,7 @@ db,1,c,
 
 fn read_placement_text(
     text: impl AsRef<[u8]>,
-) -> (String, Result<wattshift::plan::Plan, InputError>) {
+) -> (String, Result<wattshift::domain::plan::Plan, InputError>) {
     let instance = InstanceFiles::valid().read().unwrap();
     let dir = TempDir::new("placement");
     let path = dir.write("placement.csv", text);

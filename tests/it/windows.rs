@@ -2,8 +2,8 @@
 
 use std::time::Instant;
 
-use wattshift::costs::Costs;
-use wattshift::evaluate::evaluate;
+use wattshift::scoring::costs::Costs;
+use wattshift::scoring::evaluate::evaluate;
 use wattshift::solvers::{exact, windows, CommonSettings, NoKnobs, Status, WindowsSettings};
 
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
@@ -125,7 +125,7 @@ fn per_window_candidates_hold_a_vm_where_they_say() {
         candidates: Some(candidates),
         ..exact::Horizon::whole(&costs)
     };
-    let stay = wattshift::plan::Plan::stay(&instance);
+    let stay = wattshift::domain::plan::Plan::stay(&instance);
     let held = exact::solve_horizon(&costs, &horizon, &stay, None, &settings, None);
     let plan = held.plan.expect("a plan with the VM held");
     assert_eq!(plan.site[[v, windows - 1]], site);
@@ -148,7 +148,7 @@ fn windows_gives_the_same_plan_with_one_thread_and_two() {
     let costs = Costs::new(&instance);
     // Coordination never makes the start worse: it beats or matches staying put; and on this
     // small instance it lands within a few percent of the exact optimum.
-    let stay = evaluate(&costs, &wattshift::plan::Plan::stay(&instance)).objective_eur;
+    let stay = evaluate(&costs, &wattshift::domain::plan::Plan::stay(&instance)).objective_eur;
     let exact = exact::solve(
         &costs,
         &CommonSettings::default(),

@@ -1,11 +1,11 @@
 //! The one evaluator: costs any plan exactly as docs/MODEL.md §2 says and lists every broken
 //! constraint (which, where, by how much). Every solver's output and every test goes through it.
 
-use crate::costs::Costs;
-use crate::instance::{le_tol, MigrationKind, SiteId, VmId};
-use crate::migration::Infeasibility;
-use crate::network::DirectedLink;
-use crate::plan::Plan;
+use crate::domain::instance::{le_tol, MigrationKind, SiteId, VmId};
+use crate::domain::plan::Plan;
+use crate::scoring::costs::Costs;
+use crate::scoring::migration::Infeasibility;
+use crate::scoring::network::DirectedLink;
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -4,7 +4,7 @@
 //! then fewest hops, then the smallest sequence of site row positions from source to destination
 //! (docs/FORMAT.md §1). Latency limits use the least-latency path, whatever its width.
 
-use crate::instance::{le_tol, tolerance, Instance, SiteId};
+use crate::domain::instance::{le_tol, tolerance, Instance, SiteId};
 use petgraph::algo::dijkstra;
 use petgraph::graph::{NodeIndex, UnGraph};
 use petgraph::visit::EdgeRef;

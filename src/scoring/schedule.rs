@@ -1,8 +1,8 @@
 //! The migration schedule inside each window: when each migration starts, so that no link
 //! direction carries more than `concurrency` migrations at once.
 
-use crate::evaluate::Migration;
-use crate::network::DirectedLink;
+use crate::scoring::evaluate::Migration;
+use crate::scoring::network::DirectedLink;
 use std::collections::BTreeMap;
 
 /// When a migration starts, as an offset from the start of its window, and whether it ends late.
@@ -113,7 +113,7 @@ fn earliest_start(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::instance::MigrationKind;
+    use crate::domain::instance::MigrationKind;
 
     fn migration(vm: usize, duration_s: f64, links: Vec<DirectedLink>) -> Migration {
         Migration {

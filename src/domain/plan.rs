@@ -1,6 +1,6 @@
 //! A plan: each VM's site in each window. Solvers produce it; the evaluator costs it.
 
-use crate::instance::{Instance, SiteId};
+use crate::domain::instance::{Instance, SiteId};
 use ndarray::Array2;
 
 /// Site of every VM in every window, `site[[vm, window]]`.

@@ -3,9 +3,9 @@
 //! formulas of docs/MODEL.md §2. One copy of each formula, so that solvers and the evaluator
 //! cannot disagree.
 
-use crate::instance::{ceil_tol, Instance, MigrationKind, MigrationProfile, SiteId, VmId};
-use crate::migration::{estimate, rate_bytes_s, Infeasibility, MigrationEstimate};
-use crate::network::{Network, Path};
+use crate::domain::instance::{ceil_tol, Instance, MigrationKind, MigrationProfile, SiteId, VmId};
+use crate::scoring::migration::{estimate, rate_bytes_s, Infeasibility, MigrationEstimate};
+use crate::scoring::network::{Network, Path};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -144,7 +144,7 @@ impl<'a> Costs<'a> {
                                 );
                                 estimate(profile, rate, params)
                             }
-                            (_, None) => crate::migration::impossible(
+                            (_, None) => crate::scoring::migration::impossible(
                                 profile.kind,
                                 if profile.kind == MigrationKind::Pinned {
                                     Infeasibility::Pinned

@@ -5,7 +5,7 @@
 //! within the downtime limit. Block migration first copies the disk while the guest keeps
 //! writing to it, then pre-copies memory at the bandwidth left over.
 
-use crate::instance::{le_tol, MigrationKind, MigrationProfile, Params};
+use crate::domain::instance::{le_tol, MigrationKind, MigrationProfile, Params};
 use serde::Serialize;
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
@@ -185,8 +185,8 @@ pub fn impossible(kind: MigrationKind, reason: Infeasibility) -> MigrationEstima
 /// The window limit is checked too: a migration longer than a window is infeasible.
 ///
 /// ```
-/// use wattshift::instance::{MigrationKind, MigrationProfile, Params};
-/// use wattshift::migration::{estimate, rate_bytes_s};
+/// use wattshift::domain::instance::{MigrationKind, MigrationProfile, Params};
+/// use wattshift::scoring::migration::{estimate, rate_bytes_s};
 ///
 /// // 8 GiB in use, 1 GiB working set dirtied at 100 MiB/s, over 10 Gbit/s.
 /// let profile = MigrationProfile {

@@ -1,0 +1,10 @@
+//! The scoring: what a plan costs and whether it holds. Migration paths ([`network`]), the
+//! copy-round model of one migration ([`migration`]), the cost tables every solver and the
+//! evaluator share ([`costs`]), the one evaluator ([`evaluate`]) and the migration schedule
+//! inside each window ([`schedule`]).
+
+pub mod costs;
+pub mod evaluate;
+pub mod migration;
+pub mod network;
+pub mod schedule;
