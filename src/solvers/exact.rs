@@ -43,9 +43,6 @@ use std::time::Instant;
 /// Loads within δ hosts above a whole number of hosts are out of the formulation's reach.
 const CEIL_DELTA: f64 = 1e-6;
 
-/// The `from` of flows into the first window of a horizon whose start is free.
-const FREE: SiteId = usize::MAX;
-
 /// A stretch of the horizon to plan: windows `first..end`, with every VM at `initial[v]`
 /// before window `first`. The windowed solver plans blocks of windows with these.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,17 +84,19 @@ impl Horizon {
         self.end + self.fixed_end.is_some() as usize
     }
 
-    /// VM `v`'s site before window `t` under `plan`, as this horizon sees it.
-    fn previous(&self, plan: &Plan, v: VmId, t: usize) -> SiteId {
+    /// VM `v`'s site before window `t` under `plan`, as this horizon sees it: `None` before
+    /// the first window of a free start.
+    fn previous(&self, plan: &Plan, v: VmId, t: usize) -> Option<SiteId> {
         if t == self.first {
-            if self.free_start {
-                FREE
-            } else {
-                self.initial[v]
-            }
+            self.start(v)
         } else {
-            plan.site[[v, t - 1]]
+            Some(plan.site[[v, t - 1]])
         }
+    }
+
+    /// VM `v`'s site before the first window: `None` for a free start.
+    fn start(&self, v: VmId) -> Option<SiteId> {
+        (!self.free_start).then(|| self.initial[v])
     }
 }
 
@@ -166,7 +165,8 @@ fn group_vms(costs: &Costs, horizon: &Horizon) -> Vec<Group> {
 struct Flow {
     group: usize,
     window: usize,
-    from: SiteId,
+    /// `None` for the first window of a free start, which comes from nowhere.
+    from: Option<SiteId>,
     to: SiteId,
     var: Variable,
 }
@@ -192,9 +192,9 @@ struct Ceilings {
     cpu_binds: Variable,
 }
 
-/// Whether VM `v` can go from `a` to `b` at a window start (`a` = [`FREE`] always can).
+/// Whether VM `v` can go from `a` to `b` at a window start.
 fn can_move(costs: &Costs, v: VmId, a: SiteId, b: SiteId) -> bool {
-    a == FREE || a == b || costs.migration(v, a, b).is_some_and(|e| e.is_feasible())
+    a == b || costs.migration(v, a, b).is_some_and(|e| e.is_feasible())
 }
 
 /// Sites VM `v` can be at in window `first − 1` of any plan: reachable from its initial site
@@ -441,7 +441,7 @@ fn formulate(
     // Flows, window by window, with conservation.
     // into[(g, t, b)] and out_of[(g, t, a)] hold indices into `flows`.
     let mut into: HashMap<(usize, usize, SiteId), Vec<usize>> = HashMap::new();
-    let mut out_of: HashMap<(usize, usize, SiteId), Vec<usize>> = HashMap::new();
+    let mut out_of: HashMap<(usize, usize, Option<SiteId>), Vec<usize>> = HashMap::new();
     for t in first..horizon.model_end() {
         if out_of_time() {
             return None;
@@ -450,29 +450,25 @@ fn formulate(
         for (g, group) in groups.iter().enumerate() {
             let v = group.rep;
             let size = group.members.len() as f64;
-            let sources: Vec<SiteId> = if t == first {
-                vec![if horizon.free_start {
-                    FREE
-                } else {
-                    horizon.initial[v]
-                }]
+            let sources: Vec<Option<SiteId>> = if t == first {
+                vec![horizon.start(v)]
             } else {
-                reach[g][r - 1].clone()
+                reach[g][r - 1].iter().copied().map(Some).collect()
             };
             for &a in &sources {
                 for &b in &reach[g][r] {
-                    let migration = if a == b || a == FREE {
-                        None
-                    } else {
-                        match costs.migration(v, a, b) {
-                            Some(e) if e.is_feasible() => Some(e),
+                    let migration = match a {
+                        None => None,
+                        Some(a) if a == b => None,
+                        Some(a) => match costs.migration(v, a, b) {
+                            Some(e) if e.is_feasible() => Some((a, e)),
                             _ => continue,
-                        }
+                        },
                     };
                     let var = vars.integer(0.0, size);
-                    if let Some(e) = migration {
+                    if let Some((a, e)) = migration {
                         objective.add_mul(costs.migration_cost(v, a, b, t, e).total_eur(), var);
-                    } else if a == FREE {
+                    } else if a.is_none() {
                         // The relaxation still pays the least this placement could cost.
                         let before = sites_before(costs, v, first);
                         objective.add_mul(cheapest_arrival(costs, v, &before, b, t), var);
@@ -499,9 +495,12 @@ fn formulate(
                 }
                 constraints.push(out.eq(size));
             } else {
-                for &a in &sources {
+                for &a in sources.iter().flatten() {
                     let mut balance = Expression::default();
-                    for &i in out_of.get(&(g, t, a)).map_or(&[][..], |x| x.as_slice()) {
+                    for &i in out_of
+                        .get(&(g, t, Some(a)))
+                        .map_or(&[][..], |x| x.as_slice())
+                    {
                         balance.add_mul(1.0, flows[i].var);
                     }
                     for &i in into.get(&(g, t - 1, a)).map_or(&[][..], |x| x.as_slice()) {
@@ -686,12 +685,12 @@ fn formulate(
     let mut per_site: BTreeMap<(usize, SiteId), (Expression, f64)> = BTreeMap::new();
     let mut per_link: BTreeMap<(usize, DirectedLink), (Expression, f64)> = BTreeMap::new();
     for flow in &flows {
-        if flow.from == flow.to || flow.from == FREE {
+        let Some(from) = flow.from.filter(|&a| a != flow.to) else {
             continue;
-        }
+        };
         let group = &groups[flow.group];
         let size = group.members.len() as f64;
-        for s in [flow.from, flow.to] {
+        for s in [from, flow.to] {
             if instance.sites[s].max_migrations.is_some() {
                 let entry = per_site
                     .entry((flow.window, s))
@@ -701,8 +700,8 @@ fn formulate(
             }
         }
         if let (Some(path), Some(e)) = (
-            costs.migration_path(group.rep, flow.from, flow.to),
-            costs.migration(group.rep, flow.from, flow.to),
+            costs.migration_path(group.rep, from, flow.to),
+            costs.migration(group.rep, from, flow.to),
         ) {
             for &link in &path.links {
                 let entry = per_link
@@ -746,7 +745,7 @@ fn starting_columns(
 ) -> Option<Vec<f64>> {
     let instance = costs.instance;
     let mut values = vec![0.0; num_columns];
-    let mut counts: HashMap<(usize, usize, SiteId, SiteId), f64> = HashMap::new();
+    let mut counts: HashMap<(usize, usize, Option<SiteId>, SiteId), f64> = HashMap::new();
     for (g, group) in groups.iter().enumerate() {
         for &v in &group.members {
             for t in horizon.first..horizon.model_end() {
@@ -801,16 +800,9 @@ fn disaggregate(
 ) -> Plan {
     let mut plan = base.clone();
     // at[g][s]: members of group g at site s before the window being decoded, in VM order.
-    let mut at: Vec<BTreeMap<SiteId, Vec<VmId>>> = groups
+    let mut at: Vec<BTreeMap<Option<SiteId>, Vec<VmId>>> = groups
         .iter()
-        .map(|group| {
-            let start = if horizon.free_start {
-                FREE
-            } else {
-                horizon.initial[group.rep]
-            };
-            BTreeMap::from([(start, group.members.clone())])
-        })
+        .map(|group| BTreeMap::from([(horizon.start(group.rep), group.members.clone())]))
         .collect();
     let mut by_window: Vec<Vec<&Flow>> = vec![Vec::new(); horizon.end - horizon.first];
     for flow in flows {
@@ -820,37 +812,39 @@ fn disaggregate(
     }
     for (r, window_flows) in by_window.iter().enumerate() {
         let t = horizon.first + r;
-        let mut next: Vec<BTreeMap<SiteId, Vec<VmId>>> = vec![BTreeMap::new(); groups.len()];
+        let mut next: Vec<BTreeMap<Option<SiteId>, Vec<VmId>>> =
+            vec![BTreeMap::new(); groups.len()];
         // Moves first, stays last, so that rounding noise never strands a member.
         let mut ordered: Vec<&&Flow> = window_flows.iter().collect();
-        ordered.sort_by_key(|f| (f.group, f.from, f.from == f.to, f.to));
+        ordered.sort_by_key(|f| (f.group, f.from, f.from == Some(f.to), f.to));
         for flow in ordered {
             let count = columns[column_of[&flow.var]].round().max(0.0) as usize;
             let source = at[flow.group].entry(flow.from).or_default();
-            let moved: Vec<VmId> = if flow.from == flow.to {
+            let moved: Vec<VmId> = if flow.from == Some(flow.to) {
                 std::mem::take(source)
             } else {
                 source.drain(..count.min(source.len())).collect()
             };
-            next[flow.group].entry(flow.to).or_default().extend(moved);
+            next[flow.group]
+                .entry(Some(flow.to))
+                .or_default()
+                .extend(moved);
         }
         // Members left over (only possible through numerical noise) stay where they were;
         // a free start has no "where they were", so they take their first reachable site.
         for (g, left) in at.iter_mut().enumerate() {
             for (&s, members) in left.iter_mut() {
-                let s = if s == FREE {
-                    base.site[[groups[g].rep, t]]
-                } else {
-                    s
-                };
-                next[g].entry(s).or_default().append(members);
+                let s = s.unwrap_or(base.site[[groups[g].rep, t]]);
+                next[g].entry(Some(s)).or_default().append(members);
             }
         }
         for sites in next.iter_mut() {
-            for (&s, members) in sites.iter_mut() {
+            for (s, members) in sites.iter_mut() {
                 members.sort_unstable();
                 for &v in members.iter() {
-                    plan.site[[v, t]] = s;
+                    if let Some(s) = *s {
+                        plan.site[[v, t]] = s;
+                    }
                 }
             }
         }
@@ -903,26 +897,6 @@ fn column_budget() -> Option<usize> {
     usize::try_from(bytes / BYTES_PER_COLUMN).ok()
 }
 
-/// What solving a horizon gives.
-#[derive(Debug, Clone)]
-pub struct HorizonOutcome {
-    /// `base` with the horizon's windows replaced by the solution; `None` when there is none.
-    pub plan: Option<Plan>,
-    /// How the solve ended.
-    pub status: Status,
-    /// A proven lower bound on the horizon's part of the objective: site costs of its windows
-    /// and the costs of the migrations into its windows and into the fixed window after it.
-    pub bound_eur: Option<f64>,
-    /// For an infeasible outcome: what makes it so.
-    pub reasons: Vec<String>,
-    /// Figures about the search, for logs.
-    pub notes: Vec<String>,
-    /// What the user must hear (HiGHS rejected the model, failed, or was stopped).
-    pub warnings: Vec<String>,
-    /// HiGHS's objective value for `plan`, EUR (the horizon's part of the objective).
-    pub objective_eur: Option<f64>,
-}
-
 /// Solves one horizon as a MILP. `base` gives the sites outside the horizon (and must agree
 /// with `horizon.initial` and `horizon.fixed_end`); `start`, a plan that agrees with them too,
 /// is handed to HiGHS as its first incumbent and returned if HiGHS finds nothing better.
@@ -933,7 +907,7 @@ pub fn solve_horizon(
     start: Option<&Plan>,
     settings: &CommonSettings,
     time_limit_s: Option<f64>,
-) -> HorizonOutcome {
+) -> Outcome {
     solve_model(
         costs,
         horizon,
@@ -1000,11 +974,11 @@ fn solve_model(
     settings: &CommonSettings,
     time_limit_s: Option<f64>,
     mode: Mode,
-) -> HorizonOutcome {
+) -> Outcome {
     let instance = costs.instance;
     let groups = group_vms(costs, horizon);
     let reach = reachable_sites(costs, &groups, horizon);
-    let infeasible = |reasons: Vec<String>, notes: Vec<String>| HorizonOutcome {
+    let infeasible = |reasons: Vec<String>, notes: Vec<String>| Outcome {
         plan: None,
         status: Status::Infeasible,
         bound_eur: None,
@@ -1026,7 +1000,7 @@ fn solve_model(
         } else {
             Status::Unknown
         };
-        HorizonOutcome {
+        Outcome {
             plan: start.cloned(),
             status,
             bound_eur: None,
@@ -1090,7 +1064,7 @@ fn solve_model(
         } else {
             Status::Unknown
         };
-        HorizonOutcome {
+        Outcome {
             plan: start.cloned(),
             status,
             bound_eur,
@@ -1102,7 +1076,7 @@ fn solve_model(
     };
     if num_columns == 0 {
         // No VMs: nothing to decide.
-        return HorizonOutcome {
+        return Outcome {
             plan: Some(base.clone()),
             status: Status::Optimal,
             bound_eur: None,
@@ -1183,7 +1157,7 @@ fn solve_model(
         // An LP optimum is a bound; its fractional flows are no plan.
         let bound = (model_status == HighsModelStatus::Optimal).then(|| solved.objective_value());
         notes.push(format!("HiGHS LP: {model_status:?}, bound {bound:?}"));
-        return HorizonOutcome {
+        return Outcome {
             plan: None,
             status: Status::Unknown,
             bound_eur: bound,
@@ -1233,7 +1207,7 @@ fn solve_model(
         warnings
             .push("HiGHS was stopped by a signal; its best plan and bound so far are kept".into());
     }
-    HorizonOutcome {
+    Outcome {
         plan: Some(plan),
         status,
         bound_eur: bound,
