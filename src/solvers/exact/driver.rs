@@ -1,0 +1,340 @@
+//! The HiGHS driver: the size guard, the options, the interrupt callback, and what HiGHS
+//! reports turned into an [`Outcome`].
+
+use super::groups::*;
+use super::model::*;
+use super::Horizon;
+use crate::domain::plan::Plan;
+use crate::interrupt::Interrupt;
+use crate::scoring::costs::Costs;
+use crate::solvers::{CommonSettings, Outcome, Status};
+use good_lp::solvers::highs::highs;
+use good_lp::SolverModel;
+use highs::{HighsModelStatus, HighsSolutionStatus};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Memory one column of the flow MILP takes, bytes, built through good_lp and solved by HiGHS:
+/// about 1 kB measured (600 k columns took 0.63 GB a few seconds into the solve, on the
+/// 8-site, 500-VM, 24-window instance); twice that leaves room for the search tree.
+pub(super) const BYTES_PER_COLUMN: u64 = 2000;
+
+/// The most columns a model may have: half the memory available now, at
+/// [`BYTES_PER_COLUMN`]; `None` where the available memory cannot be read.
+pub(super) fn column_budget() -> Option<usize> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = text
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    let bytes = kib.saturating_mul(1024) / 2;
+    usize::try_from(bytes / BYTES_PER_COLUMN).ok()
+}
+
+/// What [`solve_model`] solves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// The MILP, to the gap or the time limit.
+    Milp,
+    /// The MILP's root node, for its bound.
+    RootBound,
+    /// The LP relaxation, for its optimum.
+    Lp,
+}
+
+pub(super) fn solve_model(
+    costs: &Costs,
+    horizon: &Horizon,
+    base: &Plan,
+    start: Option<&Plan>,
+    settings: &CommonSettings,
+    time_limit_s: Option<f64>,
+    mode: Mode,
+) -> Outcome {
+    let instance = costs.instance;
+    let groups = group_vms(costs, horizon);
+    let reach = reachable_sites(costs, &groups, horizon);
+    let infeasible = |reasons: Vec<String>, notes: Vec<String>| Outcome {
+        plan: None,
+        status: Status::Infeasible,
+        bound_eur: None,
+        reasons,
+        notes,
+        warnings: Vec::new(),
+        objective_eur: None,
+    };
+    if reach.iter().any(|w| w.iter().any(|sites| sites.is_empty()))
+        || !too_big_anywhere(costs, &groups, &reach).is_empty()
+    {
+        return infeasible(diagnose(costs, &groups, &reach), Vec::new());
+    }
+    // A model too large for the memory, or one whose build would outrun the time limit, is
+    // not built: the start (if any) is kept, and the user is told why.
+    let give_up = |why: String| {
+        let status = if start.is_some() {
+            Status::Feasible
+        } else {
+            Status::Unknown
+        };
+        Outcome {
+            plan: start.cloned(),
+            status,
+            bound_eur: None,
+            reasons: Vec::new(),
+            notes: vec![why.clone()],
+            warnings: vec![why],
+            objective_eur: None,
+        }
+    };
+    let flows_estimate = estimated_flows(&reach);
+    if let Some(budget) = column_budget() {
+        if flows_estimate > budget {
+            return give_up(format!(
+                "the MILP would have about {flows_estimate} flow columns (about {:.1} GB to build \
+                 and solve), more than half the memory available allows ({budget} columns); it \
+                 was not built. Use `windows`, `local` or `paths` at this size",
+                flows_estimate as f64 * BYTES_PER_COLUMN as f64 / 1e9
+            ));
+        }
+    }
+    let build_deadline =
+        time_limit_s.map(|limit| Instant::now() + std::time::Duration::from_secs_f64(limit));
+    let out_of_time =
+        || settings.interrupt.is_requested() || build_deadline.is_some_and(|d| Instant::now() >= d);
+    let Some(formulation) = formulate(
+        costs,
+        &groups,
+        &reach,
+        horizon,
+        mode == Mode::Lp,
+        &out_of_time,
+    ) else {
+        return give_up(format!(
+            "the time limit ran out while the MILP (about {flows_estimate} flow columns) was \
+             being built; the start plan is kept"
+        ));
+    };
+    let num_columns = formulation.vars.index.len();
+    let mut notes = vec![format!(
+        "MILP for windows {}..{}: {} VMs in {} groups, {} columns ({} flows), {} rows",
+        horizon.first,
+        horizon.end,
+        instance.num_vms(),
+        groups.len(),
+        num_columns,
+        formulation.flows.len(),
+        formulation.constraints.len()
+    )];
+    let start_columns =
+        start.and_then(|p| starting_columns(costs, &groups, horizon, &formulation, p, num_columns));
+    notes.push(if start_columns.is_some() {
+        "start: given".into()
+    } else {
+        "start: none".into()
+    });
+    // Without a plan from HiGHS, a feasible start is still a plan to return.
+    let fallback = |mut notes: Vec<String>, why: String, bound_eur: Option<f64>| {
+        notes.push(why.clone());
+        let status = if start.is_some() {
+            Status::Feasible
+        } else {
+            Status::Unknown
+        };
+        Outcome {
+            plan: start.cloned(),
+            status,
+            bound_eur,
+            reasons: Vec::new(),
+            notes,
+            warnings: vec![why],
+            objective_eur: None,
+        }
+    };
+    if num_columns == 0 {
+        // No VMs: nothing to decide.
+        return Outcome {
+            plan: Some(base.clone()),
+            status: Status::Optimal,
+            bound_eur: None,
+            reasons: Vec::new(),
+            notes,
+            warnings: Vec::new(),
+            objective_eur: None,
+        };
+    }
+    let Formulation {
+        vars,
+        objective,
+        constraints,
+        flows,
+        ..
+    } = formulation;
+    let Columns {
+        vars,
+        index: column_of,
+        ..
+    } = vars;
+    let mut problem = vars.minimise(objective).using(highs);
+    for c in constraints {
+        problem.add_constraint(c);
+    }
+    let mut model = match problem.try_into_inner() {
+        Ok(model) => model,
+        Err(e) => return fallback(notes, format!("HiGHS rejected the model: {e}"), None),
+    };
+    if settings.verbose {
+        model.set_option("output_flag", true);
+        model.set_option("log_to_console", true);
+    } else {
+        model.make_quiet();
+    }
+    // HiGHS runs single-threaded so that the same input gives the same plan whatever
+    // --threads says; its scheduler is global to the process, and the parallel solvers run
+    // several single-threaded HiGHS instances side by side instead.
+    model.set_option("threads", 1);
+    model.set_option("random_seed", 0);
+    model.set_option("mip_rel_gap", settings.gap);
+    model.set_option("mip_abs_gap", 1e-9);
+    if mode == Mode::RootBound {
+        // The root node with HiGHS's cuts: its dual bound is much tighter than the bare LP's,
+        // because cuts on the integer host counts recover most of the idle power the LP spreads.
+        model.set_option("mip_max_nodes", 1);
+        // Only the bound matters here: no time on primal heuristics.
+        model.set_option("mip_heuristic_effort", 0.0);
+    }
+    // HiGHS gets what is left of the limit once the model is built and handed over.
+    if let Some(deadline) = build_deadline {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64();
+        if left <= 0.0 {
+            return fallback(
+                notes,
+                "the time limit ran out while the MILP was handed to HiGHS".into(),
+                None,
+            );
+        }
+        model.set_option("time_limit", left);
+    }
+    if let Some(columns) = &start_columns {
+        // A start that HiGHS cannot use is only a missed head start.
+        let _ = model.try_set_solution(Some(columns), None, None, None);
+    }
+    if settings.interrupt.is_requested() {
+        return fallback(notes, "interrupted before HiGHS started".into(), None);
+    }
+    watch_interrupt(&mut model, &settings.interrupt);
+    let solved = match model.try_solve() {
+        Ok(solved) => solved,
+        Err(e) => return fallback(notes, format!("HiGHS failed: {e:?}"), None),
+    };
+    let model_status = solved.status();
+    if mode == Mode::Lp {
+        // An LP optimum is a bound; its fractional flows are no plan.
+        let bound = (model_status == HighsModelStatus::Optimal).then(|| solved.objective_value());
+        notes.push(format!("HiGHS LP: {model_status:?}, bound {bound:?}"));
+        return Outcome {
+            plan: None,
+            status: Status::Unknown,
+            bound_eur: bound,
+            reasons: Vec::new(),
+            notes,
+            warnings: Vec::new(),
+            objective_eur: None,
+        };
+    }
+    let has_solution = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
+    let mut bound = solved
+        .double_info_value(c"mip_dual_bound")
+        .ok()
+        .filter(|b| b.is_finite());
+    if model_status == HighsModelStatus::Optimal && bound.is_none() {
+        bound = Some(solved.objective_value());
+    }
+    notes.push(format!("HiGHS: {model_status:?}, bound {bound:?}"));
+    match model_status {
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible
+            if start.is_some() =>
+        {
+            // A feasible start contradicts this: HiGHS's numerics, not the instance.
+            return fallback(
+                notes,
+                "HiGHS reported infeasible; keeping the start".into(),
+                None,
+            );
+        }
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
+            return infeasible(diagnose(costs, &groups, &reach), notes);
+        }
+        _ if !has_solution => {
+            return fallback(notes, "HiGHS found no plan within the limits".into(), bound);
+        }
+        _ => {}
+    }
+    let columns = solved.get_solution().columns().to_vec();
+    let plan = disaggregate(&groups, horizon, base, &flows, &column_of, &columns);
+    let status = if model_status == HighsModelStatus::Optimal {
+        Status::Optimal
+    } else {
+        Status::Feasible
+    };
+    let mut warnings = Vec::new();
+    if model_status == HighsModelStatus::ReachedInterrupt {
+        warnings
+            .push("HiGHS was stopped by a signal; its best plan and bound so far are kept".into());
+    }
+    Outcome {
+        plan: Some(plan),
+        status,
+        bound_eur: bound,
+        reasons: Vec::new(),
+        notes,
+        warnings,
+        objective_eur: Some(solved.objective_value()).filter(|x| x.is_finite()),
+    }
+}
+
+/// HiGHS's callback: asks it to stop once the [`Interrupt`] behind `data` is requested.
+pub(super) unsafe extern "C" fn interrupt_callback(
+    _kind: std::os::raw::c_int,
+    _message: *const std::os::raw::c_char,
+    _data_out: *const highs_sys::HighsCallbackDataOut,
+    data_in: *mut highs_sys::HighsCallbackDataIn,
+    user_data: *mut std::os::raw::c_void,
+) {
+    if data_in.is_null() || user_data.is_null() {
+        return;
+    }
+    // SAFETY: `user_data` is the `AtomicBool` of an `Interrupt` that `watch_interrupt`'s
+    // caller keeps alive (in its settings) until the solve returns; `data_in` is HiGHS's.
+    let requested = unsafe { &*(user_data as *const AtomicBool) }.load(Ordering::SeqCst);
+    if requested {
+        unsafe { (*data_in).user_interrupt = 1 };
+    }
+}
+
+/// Lets a requested stop end a HiGHS solve: HiGHS polls the token in its simplex, interior
+/// point and branch-and-bound loops and then returns its best solution and bound so far.
+pub(super) fn watch_interrupt(model: &mut highs::Model, interrupt: &Interrupt) {
+    let flag: *const AtomicBool = interrupt.flag();
+    let ptr = model.as_mut_ptr();
+    // SAFETY: `ptr` is the live HiGHS instance of `model`; the flag outlives the solve, since
+    // the settings that own the token are borrowed for the whole of `solve_model`.
+    unsafe {
+        highs_sys::Highs_setCallback(
+            ptr,
+            Some(interrupt_callback),
+            flag as *mut std::os::raw::c_void,
+        );
+        for kind in [
+            highs_sys::kHighsCallbackSimplexInterrupt,
+            highs_sys::kHighsCallbackIpmInterrupt,
+            highs_sys::kHighsCallbackMipInterrupt,
+        ] {
+            highs_sys::Highs_startCallback(ptr, kind);
+        }
+    }
+}
