@@ -104,114 +104,75 @@ fn pct(x: Option<f64>) -> String {
     x.map_or("-".into(), |v| format!("{:.3} %", 100.0 * v))
 }
 
-const HEADERS: [&str; 10] = [
-    "instance",
-    "config",
-    "status",
-    "objective_eur",
-    "bound_eur",
-    "best_bound_eur",
-    "gap_to_best",
-    "runtime_s",
-    "migrations",
-    "feasible",
+/// The columns of the table and Markdown exports, each with its header and how a row shows it,
+/// in one list: names are aligned left, figures right.
+#[allow(clippy::type_complexity)]
+const COLUMNS: [(&str, bool, fn(&BenchRow) -> String); 10] = [
+    ("instance", false, |r| r.instance.clone()),
+    ("config", false, |r| r.config.clone()),
+    ("status", false, |r| r.status.to_string()),
+    ("objective_eur", true, |r| cell(r.objective_eur, 6)),
+    ("bound_eur", true, |r| cell(r.bound_eur, 6)),
+    ("best_bound_eur", true, |r| cell(r.best_bound_eur, 6)),
+    ("gap_to_best", true, |r| pct(r.gap_to_best_bound)),
+    ("runtime_s", true, |r| format!("{:.2}", r.runtime_s)),
+    ("migrations", true, |r| {
+        r.migrations.map_or("-".into(), |m| m.to_string())
+    }),
+    ("feasible", true, |r| {
+        if r.feasible { "yes" } else { "no" }.to_string()
+    }),
 ];
-
-fn display_cells(r: &BenchRow) -> [String; 10] {
-    [
-        r.instance.clone(),
-        r.config.clone(),
-        r.status.to_string(),
-        cell(r.objective_eur, 6),
-        cell(r.bound_eur, 6),
-        cell(r.best_bound_eur, 6),
-        pct(r.gap_to_best_bound),
-        format!("{:.2}", r.runtime_s),
-        r.migrations.map_or("-".into(), |m| m.to_string()),
-        if r.feasible {
-            "yes".into()
-        } else {
-            "no".into()
-        },
-    ]
-}
 
 /// An aligned table for the terminal.
 pub fn to_table(rows: &[BenchRow]) -> String {
-    let cells: Vec<[String; 10]> = rows.iter().map(display_cells).collect();
-    let mut widths = HEADERS.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::NOTHING)
+        .set_header(COLUMNS.iter().map(|(header, _, _)| *header));
+    for row in rows {
+        table.add_row(COLUMNS.iter().map(|(_, _, show)| show(row)));
+    }
+    for (i, (_, right, _)) in COLUMNS.iter().enumerate() {
+        if let Some(column) = table.column_mut(i) {
+            column.set_cell_alignment(if *right {
+                comfy_table::CellAlignment::Right
+            } else {
+                comfy_table::CellAlignment::Left
+            });
         }
     }
-    let line = |fields: Vec<String>| -> String {
-        let padded: Vec<String> = fields
-            .iter()
-            .zip(widths)
-            .enumerate()
-            .map(|(i, (f, w))| {
-                let pad = w - f.chars().count();
-                // Names left, figures right.
-                if i < 3 {
-                    format!("{f}{}", " ".repeat(pad))
-                } else {
-                    format!("{}{f}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut out = line(HEADERS.iter().map(|h| h.to_string()).collect());
-    for row in cells {
-        out.push_str(&line(row.to_vec()));
+    let mut out: String = table
+        .lines()
+        .map(|line| line.trim_end().to_string() + "\n")
+        .collect();
+    if out.is_empty() {
+        out.push('\n');
     }
     out
 }
 
 /// A Markdown table.
 pub fn to_markdown(rows: &[BenchRow]) -> String {
-    let mut out = format!("| {} |\n", HEADERS.join(" | "));
-    out.push_str(&format!("|{}\n", "---|".repeat(HEADERS.len())));
+    let headers: Vec<&str> = COLUMNS.iter().map(|(header, _, _)| *header).collect();
+    let mut out = format!("| {} |\n", headers.join(" | "));
+    out.push_str(&format!("|{}\n", "---|".repeat(COLUMNS.len())));
     for row in rows {
-        out.push_str(&format!("| {} |\n", display_cells(row).join(" | ")));
+        let cells: Vec<String> = COLUMNS.iter().map(|(_, _, show)| show(row)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     out
 }
 
-/// CSV with every figure at full precision.
+/// CSV with every figure at full precision: the rows serialised, their field names as the
+/// header.
 pub fn to_csv(rows: &[BenchRow]) -> String {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    let opt = |x: Option<f64>| x.map_or(String::new(), |v| v.to_string());
-    let _ = writer.write_record([
-        "instance",
-        "config",
-        "solver",
-        "status",
-        "objective_eur",
-        "bound_eur",
-        "best_bound_eur",
-        "gap_to_best_bound",
-        "runtime_s",
-        "migrations",
-        "feasible",
-    ]);
-    for r in rows {
-        let _ = writer.write_record([
-            r.instance.clone(),
-            r.config.clone(),
-            r.solver.clone(),
-            r.status.to_string(),
-            opt(r.objective_eur),
-            opt(r.bound_eur),
-            opt(r.best_bound_eur),
-            opt(r.gap_to_best_bound),
-            r.runtime_s.to_string(),
-            r.migrations.map_or(String::new(), |m| m.to_string()),
-            r.feasible.to_string(),
-        ]);
+    for row in rows {
+        // Writing to memory cannot fail.
+        let _ = writer.serialize(row);
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -1,11 +1,11 @@
 //! Errors for bad input: every one names its place (file, line, column) and what was expected.
 
-use std::fmt;
-
 /// Bad input, with its place. `line` is 1-based and counts the header as line 1;
 /// `column` is the column's header name. Both are absent only where they do not apply
-/// (a missing file, a file that cannot be read).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// (a missing file, a file that cannot be read). Displayed as
+/// `FILE, line N, column 'NAME': message`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {message}", place(*.line, .column.as_deref()))]
 pub struct InputError {
     /// File name as the user would look for it (e.g. `sites.csv`, or a path given on the command line).
     pub file: String,
@@ -54,17 +54,14 @@ impl InputError {
     }
 }
 
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ", line {line}")?;
-        }
-        if let Some(column) = &self.column {
-            write!(f, ", column '{column}'")?;
-        }
-        write!(f, ": {}", self.message)
+/// ", line N, column 'NAME'" for the parts of a place that are known.
+fn place(line: Option<u64>, column: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(line) = line {
+        out.push_str(&format!(", line {line}"));
     }
+    if let Some(column) = column {
+        out.push_str(&format!(", column '{column}'"));
+    }
+    out
 }
-
-impl std::error::Error for InputError {}

@@ -160,8 +160,8 @@ pub struct Link {
     pub eur_per_gb: f64,
 }
 
-/// Settings of params.toml, each with its SPEC default.
-#[derive(Debug, Clone, PartialEq)]
+/// Settings of params.toml, each with its default (docs/FORMAT.md §1).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Params {
     /// Length of every window, hours (default 1.0).
     pub window_hours: f64,

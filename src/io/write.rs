@@ -310,31 +310,8 @@ pub fn instance_files(instance: &Instance) -> Vec<(&'static str, Vec<u8>)> {
         }
         files.push(("usage.csv", usage.into_bytes()));
     }
-    let p = &instance.params;
-    let params = format!(
-        "window_hours = {}\ncarbon_eur_per_t = {}\nlink_efficiency = {}\nconcurrency = {}\nmax_downtime_ms = {}\nmax_rounds = {}\nsetup_s = {}\nresume_s = {}\nenergy_j_per_mb = {}\nenergy_j_fixed = {}\n",
-        toml_float(p.window_hours),
-        toml_float(p.carbon_eur_per_t),
-        toml_float(p.link_efficiency),
-        p.concurrency,
-        toml_float(p.max_downtime_ms),
-        p.max_rounds,
-        toml_float(p.setup_s),
-        toml_float(p.resume_s),
-        toml_float(p.energy_j_per_mb),
-        toml_float(p.energy_j_fixed),
-    );
+    // Every key, in the order of the format, through serde: floats keep their shortest form.
+    let params = toml::to_string(&instance.params).unwrap_or_default();
     files.push(("params.toml", params.into_bytes()));
     files
-}
-
-/// A TOML float literal: Rust's shortest round-trip form, with ".0" where it would read as an
-/// integer.
-fn toml_float(x: f64) -> String {
-    let s = x.to_string();
-    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
-        s
-    } else {
-        format!("{s}.0")
-    }
 }

@@ -6,49 +6,35 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wattshift::domain::instance::Instance;
 use wattshift::error::InputError;
 
-/// A directory under the system temporary directory, removed with everything in it on drop.
+/// A temporary directory (tempfile's: unique, removed with everything in it on drop) with a
+/// helper to write files into it.
 pub struct TempDir {
-    path: PathBuf,
+    dir: tempfile::TempDir,
 }
 
 impl TempDir {
-    /// Creates a fresh directory whose name includes `label`, the process id and a counter, so
-    /// that tests running in parallel (and test runs side by side) never share one.
+    /// A fresh directory whose name starts with `label`.
     pub fn new(label: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "wattshift-test-{label}-{}-{unique}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&path).expect("cannot create a temporary directory");
-        TempDir { path }
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("wattshift-test-{label}-"))
+            .tempdir()
+            .expect("cannot create a temporary directory");
+        TempDir { dir }
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.dir.path()
     }
 
     /// Writes `content` to `name` inside the directory and returns its path.
     pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.path.join(name);
+        let path = self.path().join(name);
         std::fs::write(&path, content).expect("cannot write a test file");
         path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        // Cleanup is best effort: a leftover directory must not fail a test.
-        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 

@@ -165,60 +165,66 @@ pub(crate) fn count_digits(bytes: &[u8], from: usize) -> usize {
         .count()
 }
 
-/// Checks the RFC 3339 `date-time` form: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, with real
-/// month lengths (leap years included), a leap second allowed, and `t`/`z` accepted as RFC 3339
-/// allows.
-pub(crate) fn is_rfc3339_date_time(text: &str) -> bool {
+/// An RFC 3339 date-time (`2024-01-31T13:00:00Z`, `…T14:00:00.5+01:00`), as a timestamp.
+///
+/// jiff parses it and checks the calendar (month lengths, leap years, ranges). jiff accepts
+/// more than RFC 3339's profile (a space for `T`, offsets without a colon, time-zone
+/// annotations), so the shape is checked first: `YYYY-MM-DDTHH:MM:SS`, an optional fraction,
+/// then `Z` or `±HH:MM`; `t` and `z` may be lower case. A leap second (`:60`) is accepted and
+/// read as `:59`, since timestamps here do not count leap seconds.
+pub(crate) fn parse_rfc3339(text: &str) -> Option<jiff::Timestamp> {
     let bytes = text.as_bytes();
-    let number = |from: usize, len: usize| -> Option<u32> {
-        let digits = bytes.get(from..from + len)?;
-        if !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
     };
     let at = |i: usize, expected: &[u8]| bytes.get(i).is_some_and(|b| expected.contains(b));
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
-        number(0, 4),
-        number(5, 2),
-        number(8, 2),
-        number(11, 2),
-        number(14, 2),
-        number(17, 2),
-    ) else {
-        return false;
-    };
-    if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt") && at(13, b":") && at(16, b":")) {
-        return false;
-    }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    if day == 0 || day > days_in_month || hour > 23 || minute > 59 || second > 60 {
-        return false;
+    let date_time = digits(0..4)
+        && at(4, b"-")
+        && digits(5..7)
+        && at(7, b"-")
+        && digits(8..10)
+        && at(10, b"Tt")
+        && digits(11..13)
+        && at(13, b":")
+        && digits(14..16)
+        && at(16, b":")
+        && digits(17..19);
+    if !date_time {
+        return None;
     }
     let mut i = 19;
     if at(i, b".") {
-        let digits = count_digits(bytes, i + 1);
-        if digits == 0 {
-            return false;
+        let fraction = count_digits(bytes, i + 1);
+        if fraction == 0 {
+            return None;
         }
-        i += 1 + digits;
+        i += 1 + fraction;
     }
-    if at(i, b"Zz") {
-        return i + 1 == bytes.len();
+    let offset = if at(i, b"Zz") {
+        i + 1 == bytes.len()
+    } else {
+        at(i, b"+-")
+            && digits(i + 1..i + 3)
+            && at(i + 3, b":")
+            && digits(i + 4..i + 6)
+            && i + 6 == bytes.len()
+    };
+    if !offset {
+        return None;
     }
-    if at(i, b"+-") && at(i + 3, b":") {
-        if let (Some(offset_hour), Some(offset_minute)) = (number(i + 1, 2), number(i + 4, 2)) {
-            return offset_hour <= 23 && offset_minute <= 59 && i + 6 == bytes.len();
-        }
-    }
-    false
+    let text = if &text[17..19] == "60" {
+        format!("{}59{}", &text[..17], &text[19..])
+    } else {
+        text.to_string()
+    };
+    text.parse::<jiff::Timestamp>().ok()
+}
+
+/// Whether `text` is an RFC 3339 date-time (see [`parse_rfc3339`]).
+pub(crate) fn is_rfc3339_date_time(text: &str) -> bool {
+    parse_rfc3339(text).is_some()
 }
 
 #[cfg(test)]
@@ -226,7 +232,7 @@ mod tests {
     use super::*;
 
     #[test]
-    pub(crate) fn decimal_numbers_follow_the_format() {
+    fn decimal_numbers_follow_the_format() {
         for good in ["0", "1", "-2.5", "+3", ".5", "5.", "1e3", "1.5E-7", "-0"] {
             assert!(parse_decimal(good).is_some(), "{good}");
         }
@@ -239,7 +245,7 @@ mod tests {
     }
 
     #[test]
-    pub(crate) fn integers_have_no_fraction_or_exponent() {
+    fn integers_have_no_fraction_or_exponent() {
         assert_eq!(parse_integer("42"), Some(42));
         assert_eq!(parse_integer("-3"), Some(-3));
         for bad in ["", "1.0", "1e2", " 1", "+", "0x1"] {
@@ -249,7 +255,7 @@ mod tests {
     }
 
     #[test]
-    pub(crate) fn rfc3339_date_times() {
+    fn rfc3339_date_times() {
         for good in [
             "2024-01-31T13:00:00Z",
             "2024-02-29T23:59:60+01:00",
@@ -275,7 +281,7 @@ mod tests {
     }
 
     #[test]
-    pub(crate) fn ranges_describe_themselves() {
+    fn ranges_describe_themselves() {
         assert_eq!(Range::at_least(1.0).describe(), "≥ 1");
         assert_eq!(Range::positive().describe(), "> 0");
         assert_eq!(Range::closed(0.0, 1.0).describe(), "in [0, 1]");

@@ -4,44 +4,112 @@ use super::lexers::*;
 use super::table::*;
 use crate::domain::instance::Params;
 use crate::error::InputError;
+use serde::Deserialize;
 use std::collections::BTreeMap;
+use toml::Spanned;
 
-/// What a key of params.toml takes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum ParamRule {
-    /// A TOML float or integer in the range.
-    Number(Range),
-    /// A TOML integer at least this large (and at most `u32::MAX`).
-    Integer { minimum: u32 },
+/// params.toml as serde reads it: every key the format knows (an unknown key is serde's
+/// error), each kept as a raw TOML value with its place, so that a wrong type or range gets a
+/// message that says what was expected, at its line. The keys are the fields of this struct,
+/// and each one's rule sits next to its setter in [`read_params`]: one list, nothing to keep
+/// in step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ParamsFile {
+    window_hours: Option<Spanned<toml::Value>>,
+    carbon_eur_per_t: Option<Spanned<toml::Value>>,
+    link_efficiency: Option<Spanned<toml::Value>>,
+    concurrency: Option<Spanned<toml::Value>>,
+    max_downtime_ms: Option<Spanned<toml::Value>>,
+    max_rounds: Option<Spanned<toml::Value>>,
+    setup_s: Option<Spanned<toml::Value>>,
+    resume_s: Option<Spanned<toml::Value>>,
+    energy_j_per_mb: Option<Spanned<toml::Value>>,
+    energy_j_fixed: Option<Spanned<toml::Value>>,
 }
 
-/// The keys of params.toml in the order of docs/FORMAT.md §1, with their rules.
-pub(crate) const PARAM_RULES: [(&str, ParamRule); 10] = [
-    ("window_hours", ParamRule::Number(Range::positive())),
-    ("carbon_eur_per_t", ParamRule::Number(Range::at_least(0.0))),
-    (
-        "link_efficiency",
-        ParamRule::Number(Range::positive_up_to(1.0, "")),
-    ),
-    ("concurrency", ParamRule::Integer { minimum: 1 }),
-    ("max_downtime_ms", ParamRule::Number(Range::positive())),
-    ("max_rounds", ParamRule::Integer { minimum: 0 }),
-    ("setup_s", ParamRule::Number(Range::at_least(0.0))),
-    ("resume_s", ParamRule::Number(Range::at_least(0.0))),
-    ("energy_j_per_mb", ParamRule::Number(Range::at_least(0.0))),
-    ("energy_j_fixed", ParamRule::Number(Range::at_least(0.0))),
-];
+const FILE: &str = "params.toml";
 
-/// A checked value of params.toml.
-pub(crate) enum ParamValue {
-    Number(f64),
-    Integer(u32),
+/// Checks the keys of a [`ParamsFile`] and sets what they give; keeps every key's line and every
+/// error with its position, so that the first error reported is the first in the file.
+struct Checker<'t> {
+    text: &'t str,
+    lines: BTreeMap<String, u64>,
+    errors: Vec<(usize, InputError)>,
+}
+
+impl Checker<'_> {
+    fn place(&mut self, key: &str, value: &Spanned<toml::Value>) -> (usize, u64) {
+        // The value's span starts after the key on the key's line.
+        let start = value.span().start;
+        let line = line_of_offset(self.text.as_bytes(), start);
+        self.lines.insert(key.to_string(), line);
+        (start, line)
+    }
+
+    /// A number in `range` (a TOML float, or an integer, which is exact as f64 up to 2^53).
+    fn number(
+        &mut self,
+        key: &str,
+        value: &Option<Spanned<toml::Value>>,
+        range: Range,
+        to: &mut f64,
+    ) {
+        let Some(value) = value else { return };
+        let (start, line) = self.place(key, value);
+        let number = match value.get_ref() {
+            toml::Value::Float(f) => *f,
+            toml::Value::Integer(i) => *i as f64,
+            _ => f64::NAN,
+        };
+        if number.is_finite() && range.contains(number) {
+            // Adding zero turns -0 into 0.
+            *to = number + 0.0;
+        } else {
+            let message = format!(
+                "expected {}, found {}",
+                range.with_rule("a number"),
+                describe_toml(value.get_ref())
+            );
+            self.errors
+                .push((start, InputError::at(FILE, line, key, message)));
+        }
+    }
+
+    /// A TOML integer at least `minimum` (and at most `u32::MAX`).
+    fn integer(
+        &mut self,
+        key: &str,
+        value: &Option<Spanned<toml::Value>>,
+        minimum: u32,
+        to: &mut u32,
+    ) {
+        let Some(value) = value else { return };
+        let (start, line) = self.place(key, value);
+        let message = match value.get_ref() {
+            toml::Value::Integer(number) => match u32::try_from(*number) {
+                Ok(n) if n >= minimum => {
+                    *to = n;
+                    return;
+                }
+                _ => format!(
+                    "expected {}, found {number}",
+                    integer_rule(minimum, i128::from(*number))
+                ),
+            },
+            other => format!(
+                "expected an integer ≥ {minimum} (a TOML integer, such as 4, not 4.0), found {}",
+                describe_toml(other)
+            ),
+        };
+        self.errors
+            .push((start, InputError::at(FILE, line, key, message)));
+    }
 }
 
 /// Reads params.toml: known keys only, each with its type and range; absent keys keep their
-/// defaults.
+/// defaults. Returns the parameters and the line of each key given.
 pub(crate) fn read_params(bytes: &[u8]) -> Result<(Params, BTreeMap<String, u64>), InputError> {
-    const FILE: &str = "params.toml";
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let before = bytes.get(..e.valid_up_to()).unwrap_or_default();
@@ -51,96 +119,99 @@ pub(crate) fn read_params(bytes: &[u8]) -> Result<(Params, BTreeMap<String, u64>
             "the file is not valid UTF-8; expected a UTF-8 TOML file",
         )
     })?;
-    // Spanned keys give every error its line.
-    let table: BTreeMap<toml::Spanned<String>, toml::Value> =
-        toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map_or(1, |span| line_of_offset(text.as_bytes(), span.start));
-            InputError::at_line(
+    let file: ParamsFile = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map_or(1, |span| line_of_offset(text.as_bytes(), span.start));
+        let message = e.message().trim_end();
+        match unknown_field(message) {
+            Some((key, expected)) => InputError::at(
                 FILE,
                 line,
-                format!("invalid TOML: {}", e.message().trim_end()),
-            )
-        })?;
-    // Keys are checked in file order, so that the first error reported is the first in the file.
-    let mut entries: Vec<_> = table.into_iter().collect();
-    entries.sort_by_key(|(key, _)| key.span().start);
-
-    let mut params = Params::default();
-    let mut lines = BTreeMap::new();
-    for (key, value) in entries {
-        let line = line_of_offset(text.as_bytes(), key.span().start);
-        let name = key.get_ref().as_str();
-        lines.insert(name.to_string(), line);
-        let error = |message: String| InputError::at(FILE, line, name, message);
-        let Some(&(_, rule)) = PARAM_RULES.iter().find(|(known, _)| *known == name) else {
-            let known: Vec<&str> = PARAM_RULES.iter().map(|(known, _)| *known).collect();
-            return Err(error(format!(
-                "unknown key {}; expected one of: {}",
-                quote(name),
-                known.join(", ")
-            )));
-        };
-        let checked = match rule {
-            ParamRule::Integer { minimum } => {
-                let expected =
-                    format!("an integer ≥ {minimum} (a TOML integer, such as 4, not 4.0)");
-                let toml::Value::Integer(number) = value else {
-                    return Err(error(format!(
-                        "expected {expected}, found {}",
-                        describe_toml(&value)
-                    )));
-                };
-                let number = u32::try_from(number)
-                    .ok()
-                    .filter(|&n| n >= minimum)
-                    .ok_or_else(|| {
-                        error(format!(
-                            "expected {}, found {number}",
-                            integer_rule(minimum, i128::from(number))
-                        ))
-                    })?;
-                ParamValue::Integer(number)
-            }
-            ParamRule::Number(range) => {
-                let number = match value {
-                    toml::Value::Float(f) => f,
-                    // Integers are exact as f64 up to 2^53; a larger one is a huge number anyway.
-                    toml::Value::Integer(i) => i as f64,
-                    _ => f64::NAN,
-                };
-                if !number.is_finite() || !range.contains(number) {
-                    return Err(error(format!(
-                        "expected {}, found {}",
-                        range.with_rule("a number"),
-                        describe_toml(&value)
-                    )));
-                }
-                // Adding zero turns -0 into 0.
-                ParamValue::Number(number + 0.0)
-            }
-        };
-        match (name, checked) {
-            ("window_hours", ParamValue::Number(x)) => params.window_hours = x,
-            ("carbon_eur_per_t", ParamValue::Number(x)) => params.carbon_eur_per_t = x,
-            ("link_efficiency", ParamValue::Number(x)) => params.link_efficiency = x,
-            ("concurrency", ParamValue::Integer(n)) => params.concurrency = n,
-            ("max_downtime_ms", ParamValue::Number(x)) => params.max_downtime_ms = x,
-            ("max_rounds", ParamValue::Integer(n)) => params.max_rounds = n,
-            ("setup_s", ParamValue::Number(x)) => params.setup_s = x,
-            ("resume_s", ParamValue::Number(x)) => params.resume_s = x,
-            ("energy_j_per_mb", ParamValue::Number(x)) => params.energy_j_per_mb = x,
-            ("energy_j_fixed", ParamValue::Number(x)) => params.energy_j_fixed = x,
-            // PARAM_RULES and this match name the same keys with the same kinds.
-            _ => {
-                return Err(error(
-                    "internal error: params key without a setter".to_string(),
-                ))
-            }
+                key.clone(),
+                format!(
+                    "unknown key {}; expected one of: {}",
+                    quote(&key),
+                    expected.join(", ")
+                ),
+            ),
+            None => InputError::at_line(FILE, line, format!("invalid TOML: {message}")),
         }
+    })?;
+    let mut params = Params::default();
+    let mut check = Checker {
+        text,
+        lines: BTreeMap::new(),
+        errors: Vec::new(),
+    };
+    let p = &mut params;
+    check.number(
+        "window_hours",
+        &file.window_hours,
+        Range::positive(),
+        &mut p.window_hours,
+    );
+    check.number(
+        "carbon_eur_per_t",
+        &file.carbon_eur_per_t,
+        Range::at_least(0.0),
+        &mut p.carbon_eur_per_t,
+    );
+    check.number(
+        "link_efficiency",
+        &file.link_efficiency,
+        Range::positive_up_to(1.0, ""),
+        &mut p.link_efficiency,
+    );
+    check.integer("concurrency", &file.concurrency, 1, &mut p.concurrency);
+    check.number(
+        "max_downtime_ms",
+        &file.max_downtime_ms,
+        Range::positive(),
+        &mut p.max_downtime_ms,
+    );
+    check.integer("max_rounds", &file.max_rounds, 0, &mut p.max_rounds);
+    check.number(
+        "setup_s",
+        &file.setup_s,
+        Range::at_least(0.0),
+        &mut p.setup_s,
+    );
+    check.number(
+        "resume_s",
+        &file.resume_s,
+        Range::at_least(0.0),
+        &mut p.resume_s,
+    );
+    check.number(
+        "energy_j_per_mb",
+        &file.energy_j_per_mb,
+        Range::at_least(0.0),
+        &mut p.energy_j_per_mb,
+    );
+    check.number(
+        "energy_j_fixed",
+        &file.energy_j_fixed,
+        Range::at_least(0.0),
+        &mut p.energy_j_fixed,
+    );
+    match check.errors.into_iter().min_by_key(|(start, _)| *start) {
+        Some((_, error)) => Err(error),
+        None => Ok((params, check.lines)),
     }
-    Ok((params, lines))
+}
+
+/// The key and the expected keys of serde's "unknown field `k`, expected one of `a`, `b`".
+fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    Some((key.to_string(), expected))
 }
 
 /// The rule an out-of-range integer broke: its minimum, or the `u32` maximum when it is too large.
