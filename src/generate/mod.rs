@@ -252,7 +252,8 @@ pub fn generate(options: &GenerateOptions) -> Result<Generated, String> {
     generate_from(&data, options)
 }
 
-/// [`generate`] over already loaded data.
+/// [`generate`] over already loaded data, in named steps; each step draws from its own fork of
+/// the seed's stream, so that the steps do not disturb one another.
 pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, String> {
     if o.sites == 0 || o.windows == 0 {
         return Err("--sites and --windows must be at least 1".into());
@@ -269,7 +270,63 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
     let usd_per_eur = o.usd_per_eur.unwrap_or(data::usd_per_eur(o.year));
     let root = Rng::new(o.seed);
 
-    // Zones: named, or drawn from the region among those with prices that year.
+    let zones = choose_zones(data, o, prices, &root)?;
+    let start_hour = choose_start(o, &root)?;
+    let mut sites = make_sites(data, o, &zones, &root);
+    let links = make_links(o, &zones);
+    let (mut vms, util) = make_vms(data, o, start_hour, &root);
+    size_hosts(o, &mut sites, &vms);
+    assign_roles(o, &sites, &links, &mut vms, &root);
+    // Roles may move a VM: every site still holds the VMs that start there.
+    for s in 0..sites.len() {
+        let need = initial_need(&sites, &vms, s).ceil() as u32;
+        sites[s].hosts = sites[s].hosts.max(need);
+    }
+    let windows = make_windows(
+        o,
+        &zones,
+        &sites,
+        prices,
+        carbon,
+        usd_per_eur,
+        start_hour,
+        &root,
+    );
+
+    let instance = Instance {
+        sites,
+        vms,
+        links,
+        params: Params {
+            window_hours: o.window_hours,
+            carbon_eur_per_t: o.carbon_eur_per_t,
+            concurrency: o.concurrency.max(1),
+            ..Params::default()
+        },
+        price_eur_mwh: windows.price,
+        renewable_kw: windows.renewable,
+        carbon_g_kwh: windows.carbon_g,
+        window_start: windows.start,
+        util,
+    };
+    let zone_list: Vec<String> = zones.iter().map(|z| z.code.clone()).collect();
+    let readme = readme(o, &instance, &zones, start_hour, usd_per_eur, carbon);
+    Ok(Generated {
+        instance,
+        readme,
+        start_hour,
+        zones: zone_list,
+    })
+}
+
+/// The sites' grid zones: named, or drawn from the region among those with prices that year,
+/// cycled over the sites.
+fn choose_zones<'d>(
+    data: &'d Data,
+    o: &GenerateOptions,
+    prices: &data::Hourly,
+    root: &Rng,
+) -> Result<Vec<&'d Zone>, String> {
     let zone_codes: Vec<String> = match &o.zones {
         Some(named) => {
             for z in named {
@@ -303,15 +360,18 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
     if zone_codes.is_empty() {
         return Err("no zone has prices for that year and region".into());
     }
-    let zones: Vec<&Zone> = (0..o.sites)
+    (0..o.sites)
         .map(|i| {
             let code = &zone_codes[i % zone_codes.len()];
             data.zone(code)
                 .ok_or_else(|| format!("zone '{code}' is not in zones.csv"))
         })
-        .collect::<Result<_, _>>()?;
+        .collect()
+}
 
-    // The horizon.
+/// The first window's start, hours since January 1 00:00 UTC: given, or a day drawn from the
+/// seed; the whole horizon must lie within the year's data.
+fn choose_start(o: &GenerateOptions, root: &Rng) -> Result<f64, String> {
     let horizon_h = o.windows as f64 * o.window_hours;
     let year_h = Data::hours(o.year) as f64;
     if horizon_h > year_h {
@@ -331,15 +391,19 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
             o.year
         ));
     }
+    Ok(start_hour)
+}
 
-    // Sites: a SPECpower curve scaled per core to a 32-core host, a published PUE.
+/// One site per zone: a SPECpower curve scaled per core to a 32-core host, a published PUE;
+/// hosts are sized later.
+fn make_sites(data: &Data, o: &GenerateOptions, zones: &[&Zone], root: &Rng) -> Vec<Site> {
     let mut site_rng = root.fork(3);
     // Servers of 4 cores and more: scaling a 2-core desktop-class server per core to 32 cores
     // would give an idle power no real host has.
     let servers: Vec<&data::Server> = data.servers.iter().filter(|s| s.cores >= 4).collect();
     let mut sites = Vec::with_capacity(o.sites);
     let mut seen: Vec<String> = Vec::new();
-    for zone in &zones {
+    for zone in zones {
         let server = servers[site_rng.below(servers.len())];
         let per_core = HOST_CPU / server.cores.max(1) as f64;
         let pue = &data.pue[site_rng.below(data.pue.len())];
@@ -372,9 +436,12 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
             ],
         });
     }
+    sites
+}
 
-    // Links: each site to its three nearest, plus what keeps the mesh connected; bandwidth
-    // falls and latency grows with distance.
+/// Each site linked to its three nearest, plus a spanning tree that keeps the mesh connected;
+/// bandwidth falls and latency grows with distance.
+fn make_links(o: &GenerateOptions, zones: &[&Zone]) -> Vec<Link> {
     let n = o.sites;
     let dist = |a: usize, b: usize| distance_km(zones[a], zones[b]).max(50.0);
     let mut linked = vec![vec![false; n]; n];
@@ -429,8 +496,17 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
             });
         }
     }
+    links
+}
 
-    // VMs: flavors, PlanetLab utilisation, migration profiles.
+/// The VMs: flavors, PlanetLab utilisation per window (`[vm, window]`), migration profiles.
+fn make_vms(
+    data: &Data,
+    o: &GenerateOptions,
+    start_hour: f64,
+    root: &Rng,
+) -> (Vec<Vm>, Array2<f64>) {
+    let n = o.sites;
     let mut vm_rng = root.fork(4);
     let site_weights: Vec<f64> = (0..n).map(|_| vm_rng.uniform(0.5, 1.5)).collect();
     let samples_per_window = (o.window_hours * 12.0).round().max(1.0) as usize;
@@ -496,37 +572,42 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
             ],
         });
     }
+    (vms, util)
+}
 
-    // Hosts: every site holds its initial VMs with headroom, and all sites together hold the
-    // whole fleet `headroom` times over.
-    let capacity: Vec<(f64, f64)> = sites
-        .iter()
-        .map(|s| (s.host_cpu * s.cpu_overcommit, s.host_mem_gib))
-        .collect();
-    let need = |s: usize, cpu: f64, mem: f64| (cpu / capacity[s].0).max(mem / capacity[s].1);
-    // Hosts site s needs for the VMs that start there.
-    let initial_need = |vms: &[Vm], s: usize| {
-        let here = vms.iter().filter(|v| v.initial_site == s);
-        let (cpu, mem) = here.fold((0.0, 0.0), |(c, m), v| (c + v.cpu, m + v.mem_gib));
-        need(s, cpu, mem)
-    };
+/// Hosts site `s` needs for the VMs that start there (the larger of CPU and memory).
+fn initial_need(sites: &[Site], vms: &[Vm], s: usize) -> f64 {
+    let site = &sites[s];
+    let here = vms.iter().filter(|v| v.initial_site == s);
+    let (cpu, mem) = here.fold((0.0, 0.0), |(c, m), v| (c + v.cpu, m + v.mem_gib));
+    (cpu / (site.host_cpu * site.cpu_overcommit)).max(mem / site.host_mem_gib)
+}
+
+/// Hosts: every site holds its initial VMs with headroom, and all sites together hold the whole
+/// fleet `headroom` times over.
+fn size_hosts(o: &GenerateOptions, sites: &mut [Site], vms: &[Vm]) {
+    let n = sites.len();
     let total_need: f64 = {
         let cpu: f64 = vms.iter().map(|v| v.cpu).sum();
         let mem: f64 = vms.iter().map(|v| v.mem_gib).sum();
         (cpu / HOST_CPU).max(mem / HOST_MEM_GIB)
     };
-    for (s, site) in sites.iter_mut().enumerate() {
-        let own = (initial_need(&vms, s) * 1.25).ceil();
+    for s in 0..n {
+        let own = (initial_need(sites, vms, s) * 1.25).ceil();
         let share = (total_need * o.headroom / n as f64).ceil();
-        site.hosts = own.max(share).max(1.0) as u32;
+        sites[s].hosts = own.max(share).max(1.0) as u32;
     }
+}
 
-    // Roles: latency-bound VNFs anchored where they start, anti-affinity pairs.
+/// Roles: latency-bound VNFs anchored where they start, and anti-affinity pairs (a pair that
+/// starts on one site is split, so that staying stays feasible).
+fn assign_roles(o: &GenerateOptions, sites: &[Site], links: &[Link], vms: &mut [Vm], root: &Rng) {
+    let n = sites.len();
     let mut role_rng = root.fork(5);
     let partial = Instance {
-        sites: sites.clone(),
+        sites: sites.to_vec(),
         vms: Vec::new(),
-        links: links.clone(),
+        links: links.to_vec(),
         params: Params::default(),
         price_eur_mwh: Array2::zeros((1, n)),
         renewable_kw: Array2::zeros((1, n)),
@@ -583,11 +664,30 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
             }
         }
     }
-    for (s, site) in sites.iter_mut().enumerate() {
-        site.hosts = site.hosts.max(initial_need(&vms, s).ceil() as u32);
-    }
+}
 
-    // Windows: real prices (US converted to EUR), carbon where the year has it, renewables.
+/// The per-window tables of windows.csv, `[window, site]`.
+struct WindowTables {
+    price: Array2<f64>,
+    renewable: Array2<f64>,
+    carbon_g: Array2<f64>,
+    start: Array2<String>,
+}
+
+/// Windows: real prices (US converted to EUR), carbon where the year has it, solar (and wind)
+/// renewables sized to each site's peak facility power.
+#[allow(clippy::too_many_arguments)]
+fn make_windows(
+    o: &GenerateOptions,
+    zones: &[&Zone],
+    sites: &[Site],
+    prices: &data::Hourly,
+    carbon: &data::Hourly,
+    usd_per_eur: f64,
+    start_hour: f64,
+    root: &Rng,
+) -> WindowTables {
+    let n = sites.len();
     let mut price = Array2::<f64>::zeros((o.windows, n));
     let mut renewable = Array2::<f64>::zeros((o.windows, n));
     let mut carbon_g = Array2::<f64>::zeros((o.windows, n));
@@ -628,31 +728,12 @@ pub fn generate_from(data: &Data, o: &GenerateOptions) -> Result<Generated, Stri
             start[[t, s]] = timestamp(o.year, from);
         }
     }
-
-    let instance = Instance {
-        sites,
-        vms,
-        links,
-        params: Params {
-            window_hours: o.window_hours,
-            carbon_eur_per_t: o.carbon_eur_per_t,
-            concurrency: o.concurrency.max(1),
-            ..Params::default()
-        },
-        price_eur_mwh: price,
-        renewable_kw: renewable,
-        carbon_g_kwh: carbon_g,
-        window_start: start,
-        util,
-    };
-    let zone_list: Vec<String> = zones.iter().map(|z| z.code.clone()).collect();
-    let readme = readme(o, &instance, &zones, start_hour, usd_per_eur, carbon);
-    Ok(Generated {
-        instance,
-        readme,
-        start_hour,
-        zones: zone_list,
-    })
+    WindowTables {
+        price,
+        renewable,
+        carbon_g,
+        start,
+    }
 }
 
 /// The `wattshift generate` command that makes this instance (output directory aside).

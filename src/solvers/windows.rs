@@ -252,7 +252,7 @@ pub fn solve(
         Instant::now() + Duration::from_secs_f64(share)
     });
     let start = plan.clone();
-    let ((root, blocks_bound), (plan, objective, block_notes)) = rayon::join(
+    let ((root, blocks_bound), (best, block_notes)) = rayon::join(
         || bounds(costs, settings, knobs, &blocks, &start, deadline),
         || coordinate(costs, settings, knobs, started, &blocks, plan, objective),
     );
@@ -270,11 +270,11 @@ pub fn solve(
         "bounds: free-start blocks {blocks_bound:?}, whole horizon's {whole} {root:?}"
     ));
     let status = match bound_eur {
-        Some(b) if objective - b <= settings.gap * objective.abs() => Status::Optimal,
+        Some(b) if best.objective - b <= settings.gap * best.objective.abs() => Status::Optimal,
         _ => Status::Feasible,
     };
     Outcome {
-        plan: Some(plan),
+        plan: Some(best.plan),
         status,
         bound_eur,
         reasons: Vec::new(),
@@ -334,21 +334,114 @@ fn bounds(
     )
 }
 
-/// Coordination passes from `plan`; returns the plan, its objective and notes.
+/// The best plan so far and what it costs.
+struct Incumbent {
+    plan: Plan,
+    objective: f64,
+}
+
+impl Incumbent {
+    /// Takes `candidate` if the evaluator finds it feasible and cheaper. A worse or broken plan
+    /// is kept out; so are HiGHS's tolerances.
+    fn accept(&mut self, costs: &Costs, candidate: Plan) -> bool {
+        let e = evaluate(costs, &candidate);
+        if e.is_feasible() && e.objective_eur < self.objective {
+            self.plan = candidate;
+            self.objective = e.objective_eur;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// What one task of a colour round gave.
+struct TaskResult {
+    /// The plan with the task's block re-solved within its site group (`None`: no plan).
+    plan: Option<Plan>,
+    /// Wall time of the task, s.
+    seconds: f64,
+    /// Whether HiGHS proved the task's MILP optimal.
+    optimal: bool,
+}
+
+/// One task: block `(first, end)` of `current` re-solved as a MILP in which only the VMs of
+/// `group`'s sites may move (among their cheapest sites), with the window after the block
+/// held fixed.
+#[allow(clippy::too_many_arguments)]
+fn solve_task(
+    costs: &Costs,
+    settings: &CommonSettings,
+    current: &Plan,
+    (first, end): (usize, usize),
+    cheapest: &[Vec<SiteId>],
+    group: &[SiteId],
+    limit: Option<f64>,
+) -> TaskResult {
+    let instance = costs.instance;
+    let t0 = Instant::now();
+    let horizon = Horizon {
+        first,
+        end,
+        initial: sites_before(costs, current, first),
+        free_start: false,
+        fixed_end: (end < instance.num_windows()).then(|| {
+            (0..instance.num_vms())
+                .map(|v| current.site[[v, end]])
+                .collect()
+        }),
+        candidates: Some(neighbourhood(current, first, end, cheapest, group)),
+    };
+    let out = solve_horizon(costs, &horizon, current, Some(current), settings, limit);
+    TaskResult {
+        plan: out.plan,
+        seconds: t0.elapsed().as_secs_f64(),
+        optimal: out.status == Status::Optimal,
+    }
+}
+
+/// The tasks' plans laid over `plan`: each task's block takes the cells its plan changed. The
+/// tasks of a round change disjoint (VM, window) cells.
+fn merge(
+    plan: &Plan,
+    tasks: &[(usize, usize)],
+    solved: &[TaskResult],
+    blocks: &[(usize, usize)],
+) -> Plan {
+    let mut merged = plan.clone();
+    for (&(i, _), task) in tasks.iter().zip(solved) {
+        if let Some(task_plan) = &task.plan {
+            let (first, end) = blocks[i];
+            for v in 0..plan.site.nrows() {
+                for t in first..end {
+                    if task_plan.site[[v, t]] != plan.site[[v, t]] {
+                        merged.site[[v, t]] = task_plan.site[[v, t]];
+                    }
+                }
+            }
+        }
+    }
+    merged
+}
+
+/// Coordination passes from `plan`; returns the best plan, its objective and notes.
+///
+/// Each pass splits the sites into groups and runs one colour round per colour of blocks (the
+/// even blocks, then the odd ones): every block of the colour is re-solved in each site group,
+/// in parallel, with everything outside it held fixed. Then local search polishes the plan.
 fn coordinate(
     costs: &Costs,
     settings: &CommonSettings,
     knobs: &WindowsSettings,
     started: Instant,
     blocks: &[(usize, usize)],
-    mut plan: Plan,
-    mut objective: f64,
-) -> (Plan, f64, Vec<String>) {
-    let instance = costs.instance;
-    let windows = instance.num_windows();
-    let num_sites = instance.num_sites();
+    plan: Plan,
+    objective: f64,
+) -> (Incumbent, Vec<String>) {
+    let num_sites = costs.instance.num_sites();
     let threads = rayon::current_num_threads().max(1);
     let mut notes = Vec::new();
+    let mut best = Incumbent { plan, objective };
     let passes = knobs.coordination_passes;
     // Colour rounds per pass: the even blocks, then the odd ones.
     let colours = if blocks.len() > 1 { 2 } else { 1 };
@@ -361,11 +454,6 @@ fn coordinate(
             .time_left_s(started)
             .map(|left| left / rounds_left.max(1) as f64 / waves as f64)
     };
-    let out_of_time = || {
-        settings
-            .time_left_s(started)
-            .is_some_and(|left| left <= 0.0)
-    };
     // One idle pass ends the search where every pass sees the same neighbourhoods; with
     // changing site groups, two in a row do.
     let enough_idle = if groups_vary(num_sites, knobs.neighbourhood_sites) {
@@ -373,11 +461,9 @@ fn coordinate(
     } else {
         1
     };
-    // In each colour round every block of the colour is re-solved in each site group, in
-    // parallel, with everything outside it held fixed.
     let mut idle_passes = 0;
     'passes: for pass in 0..passes {
-        let before = objective;
+        let before = best.objective;
         let groups: Vec<Vec<SiteId>> =
             site_groups(num_sites, knobs.neighbourhood_sites, settings.seed, pass)
                 .into_iter()
@@ -385,7 +471,7 @@ fn coordinate(
                 .filter(|g| g.len() > 1)
                 .collect();
         for colour in 0..colours {
-            if out_of_time() {
+            if settings.out_of_time(started) {
                 break 'passes;
             }
             let tasks: Vec<(usize, usize)> = (0..blocks.len())
@@ -394,88 +480,46 @@ fn coordinate(
                 .collect();
             let limit = task_limit(rounds_left, tasks.len());
             rounds_left = rounds_left.saturating_sub(1);
-            let current = &plan;
+            let current = &best.plan;
             let cheapest: Vec<Vec<Vec<SiteId>>> = blocks
                 .iter()
                 .map(|&(first, end)| {
                     cheapest_sites(costs, current, first, end, knobs.candidate_sites)
                 })
                 .collect();
-            let solved: Vec<(Option<Plan>, f64, bool)> = tasks
+            let solved: Vec<TaskResult> = tasks
                 .par_iter()
                 .map(|&(i, g)| {
-                    let t0 = Instant::now();
-                    let (first, end) = blocks[i];
-                    let horizon = Horizon {
-                        first,
-                        end,
-                        initial: sites_before(costs, current, first),
-                        free_start: false,
-                        fixed_end: (end < windows).then(|| {
-                            (0..instance.num_vms())
-                                .map(|v| current.site[[v, end]])
-                                .collect()
-                        }),
-                        candidates: Some(neighbourhood(
-                            current,
-                            first,
-                            end,
-                            &cheapest[i],
-                            &groups[g],
-                        )),
-                    };
-                    let out =
-                        solve_horizon(costs, &horizon, current, Some(current), settings, limit);
-                    (
-                        out.plan,
-                        t0.elapsed().as_secs_f64(),
-                        out.status == Status::Optimal,
+                    solve_task(
+                        costs,
+                        settings,
+                        current,
+                        blocks[i],
+                        &cheapest[i],
+                        &groups[g],
+                        limit,
                     )
                 })
                 .collect();
-            let slowest = solved.iter().map(|x| x.1).fold(0.0, f64::max);
-            let optimal = solved.iter().filter(|x| x.2).count();
+            let slowest = solved.iter().map(|x| x.seconds).fold(0.0, f64::max);
+            let optimal = solved.iter().filter(|x| x.optimal).count();
             notes.push(format!(
                 "pass {} colour {colour}: {} tasks, {optimal} solved to optimality, slowest \
                  {slowest:.2} s",
                 pass + 1,
                 tasks.len()
             ));
-            let solved: Vec<Option<Plan>> = solved.into_iter().map(|x| x.0).collect();
-            // The tasks of a round change disjoint (VM, window) cells; they meet only through a
-            // VM that changes group within a block and through the link budgets, so the merge
-            // is checked, and where it fails each task's plan on its own is.
-            let mut merged = plan.clone();
-            for (&(i, _), task_plan) in tasks.iter().zip(&solved) {
-                if let Some(task_plan) = task_plan {
-                    let (first, end) = blocks[i];
-                    for v in 0..instance.num_vms() {
-                        for t in first..end {
-                            if task_plan.site[[v, t]] != plan.site[[v, t]] {
-                                merged.site[[v, t]] = task_plan.site[[v, t]];
-                            }
-                        }
-                    }
-                }
-            }
-            let mut accept = |candidate: Plan| {
-                let e = evaluate(costs, &candidate);
-                // A worse or broken plan is kept out; so are HiGHS's tolerances.
-                if e.is_feasible() && e.objective_eur < objective {
-                    plan = candidate;
-                    objective = e.objective_eur;
-                    true
-                } else {
-                    false
-                }
-            };
-            if !accept(merged) {
-                for task_plan in solved.into_iter().flatten() {
-                    accept(task_plan);
+            // The tasks meet only through a VM that changes group within a block and through
+            // the link budgets, so the merge is checked, and where it fails each task's plan
+            // on its own is.
+            let merged = merge(&best.plan, &tasks, &solved, blocks);
+            if !best.accept(costs, merged) {
+                for task_plan in solved.into_iter().filter_map(|t| t.plan) {
+                    best.accept(costs, task_plan);
                 }
             }
         }
-        if knobs.polish && !out_of_time() {
+        if knobs.polish && !settings.out_of_time(started) {
             // Local search packs hosts with moves and swaps the MILPs' neighbourhoods do not
             // reach (across site groups and blocks); a new seed each pass.
             let polish = CommonSettings {
@@ -483,19 +527,16 @@ fn coordinate(
                 ..settings.clone()
             };
             let (polished, _) =
-                super::local::improve(costs, plan.clone(), &polish, &knobs.local(), started);
-            let e = evaluate(costs, &polished);
-            if e.is_feasible() && e.objective_eur < objective {
-                plan = polished;
-                objective = e.objective_eur;
-            }
+                super::local::improve(costs, best.plan.clone(), &polish, &knobs.local(), started);
+            best.accept(costs, polished);
         }
         notes.push(format!(
-            "pass {}: {objective} EUR at {:.1} s",
+            "pass {}: {} EUR at {:.1} s",
             pass + 1,
+            best.objective,
             started.elapsed().as_secs_f64()
         ));
-        if before - objective <= settings.gap * objective.abs().max(1e-9) {
+        if before - best.objective <= settings.gap * best.objective.abs().max(1e-9) {
             idle_passes += 1;
             if idle_passes >= enough_idle {
                 break;
@@ -504,7 +545,7 @@ fn coordinate(
             idle_passes = 0;
         }
     }
-    (plan, objective, notes)
+    (best, notes)
 }
 
 /// Whether the passes' site groups differ from pass to pass.
