@@ -50,6 +50,14 @@ pub enum Failure {
     Bug(String),
 }
 
+/// Tells the user that another run holds the output directory's lock.
+fn say_waiting(out: &Path) {
+    eprintln!(
+        "note: another wattshift run is writing beside {}; waiting for it",
+        out.display()
+    );
+}
+
 /// Runs `f` on a rayon pool of `threads` workers (0: one per core).
 fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
@@ -106,6 +114,7 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
     let rules = OutputRules {
         force: options.force,
         protected: vec![dir.to_path_buf()],
+        on_wait: Some(say_waiting),
     };
     // Refuse an output directory before spending time on a solve whose plan could not be kept.
     check_output_dir(out, &rules)?;
@@ -390,6 +399,7 @@ pub fn generate(options: &GenerateOptions, out: &Path, force: bool) -> Result<Ex
     let rules = OutputRules {
         force,
         protected: Vec::new(),
+        on_wait: Some(say_waiting),
     };
     check_output_dir(out, &rules)?;
     let generated = wattshift::generate::generate(options).map_err(Failure::Usage)?;

@@ -35,6 +35,9 @@ pub struct OutputRules {
     pub force: bool,
     /// Directories that OUT must not be nor contain (the instance read).
     pub protected: Vec<PathBuf>,
+    /// Called with OUT when another run holds the lock and this one starts to wait (the
+    /// binary tells the user; the library prints nothing).
+    pub on_wait: Option<fn(&Path)>,
 }
 
 /// Why an output directory was not written.
@@ -264,7 +267,7 @@ pub fn write_output_dir(
         .to_string_lossy()
         .to_string();
     fs::create_dir_all(&parent).map_err(|e| OutputError::io(shown, e))?;
-    let _lock = lock_dir(&parent, shown).map_err(|e| OutputError::io(shown, e))?;
+    let _lock = lock_dir(&parent, shown, rules.on_wait).map_err(|e| OutputError::io(shown, e))?;
     // Under the lock, the state may have changed since the first check (another run wrote).
     check_output_dir(shown, rules)?;
     sweep(&parent, &name, out);
@@ -354,18 +357,21 @@ fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
 }
 
 /// An exclusive lock on the directory `dir`, held until the value is dropped. A run that finds
-/// it held says so and waits.
-fn lock_dir(dir: &Path, out: &Path) -> std::io::Result<Option<fs::File>> {
+/// it held calls `on_wait` and waits.
+fn lock_dir(
+    dir: &Path,
+    out: &Path,
+    on_wait: Option<fn(&Path)>,
+) -> std::io::Result<Option<fs::File>> {
     #[cfg(unix)]
     {
         let file = fs::File::open(dir)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(file)),
             Err(fs::TryLockError::WouldBlock) => {
-                eprintln!(
-                    "note: another wattshift run is writing beside {}; waiting for it",
-                    out.display()
-                );
+                if let Some(on_wait) = on_wait {
+                    on_wait(out);
+                }
                 file.lock()?;
                 Ok(Some(file))
             }
@@ -376,7 +382,7 @@ fn lock_dir(dir: &Path, out: &Path) -> std::io::Result<Option<fs::File>> {
     {
         // Directories cannot be opened as files here; the write is still atomic, only
         // concurrent runs are not serialised.
-        let _ = (dir, out);
+        let _ = (dir, out, on_wait);
         Ok(None)
     }
 }

@@ -315,3 +315,108 @@ pub fn instance_files(instance: &Instance) -> Vec<(&'static str, Vec<u8>)> {
     files.push(("params.toml", params.into_bytes()));
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::read::read_instance;
+    use crate::report::build_plan_report;
+    use crate::scoring::costs::Costs;
+    use crate::solvers::{CommonSettings, SolverSettings};
+    use std::path::Path;
+    use std::time::Instant;
+
+    fn testbed() -> Instance {
+        read_instance(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny-kinds")).unwrap()
+    }
+
+    fn report(instance: &Instance) -> PlanReport {
+        let costs = Costs::new(instance);
+        let common = CommonSettings::default();
+        let outcome =
+            SolverSettings::default_for("exact")
+                .unwrap()
+                .solve(&costs, &common, Instant::now());
+        build_plan_report(&costs, "exact", &outcome, &common, 0.0)
+    }
+
+    fn lines(bytes: &[u8]) -> Vec<String> {
+        String::from_utf8(bytes.to_vec())
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn placement_csv_has_one_row_per_vm_and_window() {
+        let instance = testbed();
+        let report = report(&instance);
+        let rows = lines(&placement_csv(
+            &instance,
+            &report.solved.as_ref().unwrap().plan,
+        ));
+        assert_eq!(rows[0], "window,vm,site");
+        assert_eq!(rows.len(), 1 + instance.num_vms() * instance.num_windows());
+    }
+
+    #[test]
+    fn migrations_csv_carries_the_contract_columns_then_the_parts() {
+        let instance = testbed();
+        let report = report(&instance);
+        let solved = report.solved.as_ref().unwrap();
+        let rows = lines(&migrations_csv(
+            &instance,
+            &solved.evaluation,
+            &solved.slots,
+        ));
+        assert!(rows[0].starts_with(
+            "window,vm,from,to,kind,start_s,duration_s,downtime_s,sent_gb,rounds,converged,\
+             energy_kwh,cost_eur,late,penalty_eur,downtime_eur,transfer_eur,energy_eur"
+        ));
+        assert_eq!(rows.len(), 1 + solved.evaluation.migrations.len());
+    }
+
+    #[test]
+    fn site_windows_csv_has_one_row_per_site_and_window() {
+        let instance = testbed();
+        let report = report(&instance);
+        let rows = lines(&site_windows_csv(
+            &instance,
+            &report.solved.as_ref().unwrap().evaluation,
+        ));
+        assert!(rows[0].starts_with("window,site,active_hosts,cpu_used,mem_used_gib,it_kw"));
+        assert_eq!(
+            rows.len(),
+            1 + instance.num_sites() * instance.num_windows()
+        );
+    }
+
+    #[test]
+    fn summary_json_reads_back_with_its_figures() {
+        let instance = testbed();
+        let report = report(&instance);
+        let json: serde_json::Value =
+            serde_json::from_slice(&summary_json(&report.summary)).unwrap();
+        assert_eq!(json["status"], "optimal");
+        assert_eq!(json["stop_reason"], "optimal");
+        assert_eq!(json["objective_eur"].as_f64(), report.summary.objective_eur);
+        // Without a plan only the summary is written.
+        let empty = PlanReport {
+            summary: report.summary.clone(),
+            solved: None,
+        };
+        let files: Vec<&str> = plan_files(&instance, &empty).iter().map(|f| f.0).collect();
+        assert_eq!(files, vec!["summary.json"]);
+    }
+
+    #[test]
+    fn instance_files_read_back_as_the_same_instance() {
+        let instance = testbed();
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in instance_files(&instance) {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        assert_eq!(read_instance(dir.path()).unwrap(), instance);
+    }
+}

@@ -1,5 +1,6 @@
 //! The one integration-test binary; each module is one area of behaviour.
 
+mod architecture;
 mod bench;
 mod cli;
 mod common;
