@@ -4,7 +4,7 @@
 //! The crate is split as its folders are: the domain ([`domain`]: the instance and a plan), the
 //! scoring ([`scoring`]: paths, the copy-round model, costs, the one evaluator, the schedule),
 //! the search ([`solvers`], with [`config`] for their configurations as data) and IO at the
-//! edges ([`io`]). [`report`] assembles what a solve reports as plain data, [`bench`] compares
+//! edges ([`io`]). [`report`] assembles what a solve reports as plain data, [`bench`](mod@bench) compares
 //! configurations, and [`generate`] draws realistic instances from real data.
 //! ARCHITECTURE.md states which module may use which.
 //!
