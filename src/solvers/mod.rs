@@ -13,6 +13,7 @@
 
 pub mod exact;
 pub mod greedy;
+pub mod lagrange;
 pub mod local;
 pub mod pabfd;
 pub mod paths;

@@ -123,6 +123,20 @@ fn every_fixture_has_its_expected_result() {
             assert!(bound <= want.objective_eur + 1e-9, "{name}: bound {bound}");
         }
 
+        // The fleet decomposition's bound: never above the optimum.
+        let decomposition = wattshift::solvers::lagrange::lower_bound(
+            &costs,
+            Some(want.objective_eur),
+            200,
+            &|| false,
+        );
+        let bound = decomposition.bound_eur.expect("a decomposition bound");
+        assert!(
+            bound <= want.objective_eur + 1e-9,
+            "{name}: decomposition bound {bound} above the optimum {}",
+            want.objective_eur
+        );
+
         // Every solver: a feasible plan never below the reference optimum; none claims optimal
         // for a plan above it.
         for (solver, _) in SOLVERS {

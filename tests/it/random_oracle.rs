@@ -149,3 +149,25 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// The fleet decomposition's bound is never above the brute-force optimum, whatever the
+    /// target its steps aim at.
+    #[test]
+    fn the_decomposition_bound_never_exceeds_brute_force(
+        instance in arb_instance(),
+        target_scale in prop_oneof![Just(None), (0.5f64..3.0).prop_map(Some)],
+    ) {
+        let costs = Costs::new(&instance);
+        if let Some(best) = brute_force(&costs) {
+            let target = target_scale.map(|k| best.abs().max(1e-3) * k);
+            let out = wattshift::solvers::lagrange::lower_bound(&costs, target, 100, &|| false);
+            if let Some(bound) = out.bound_eur {
+                let tolerance = 1e-9 * best.abs().max(1.0);
+                prop_assert!(bound <= best + tolerance, "bound {} above the optimum {}", bound, best);
+            }
+        }
+    }
+}

@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, HashMap};
 
 /// A group of interchangeable VMs.
 #[derive(Debug, Clone)]
-pub(super) struct Group {
-    pub(super) members: Vec<VmId>,
+pub(crate) struct Group {
+    pub(crate) members: Vec<VmId>,
     /// The first member, whose data stand for the group's.
-    pub(super) rep: VmId,
+    pub(crate) rep: VmId,
 }
 
 /// Groups VMs whose every modelled attribute is equal, in order of their first member.
-pub(super) fn group_vms(costs: &Costs, horizon: &Horizon) -> Vec<Group> {
+pub(crate) fn group_vms(costs: &Costs, horizon: &Horizon) -> Vec<Group> {
     let instance = costs.instance;
     let num_sites = instance.num_sites();
     let mut index: HashMap<Vec<u64>, usize> = HashMap::new();

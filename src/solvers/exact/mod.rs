@@ -35,6 +35,7 @@ use crate::domain::plan::Plan;
 use crate::scoring::costs::Costs;
 use crate::scoring::evaluate::evaluate;
 use driver::*;
+pub(crate) use groups::group_vms;
 use groups::*;
 use model::*;
 use std::time::Instant;

@@ -1,0 +1,431 @@
+//! A lower bound that scales with the fleet: Lagrangian decomposition of the plan's cost into
+//! one subproblem per VM (group) and one per (site, window), coordinated by prices.
+//!
+//! # The decomposition
+//! Write the load of site s in window t as L = (cpu, mem, busy) and the plan's cost as
+//! `Σ_{t,s} C_ts(L_ts) + Σ_v migrations(v)`, where C_ts is docs/MODEL.md §2's window-site cost
+//! (whole active hosts n, grid power max(0, facility − renewable), its price and carbon). The
+//! loads are tied to the placement by `L_ts = Σ_{v at s in t} a_vt`, with a_vt = (cpu, mem,
+//! cpu·util). Pricing that tie with λ_ts = (λ_cpu, λ_mem, λ_busy) and dropping the other
+//! constraints that couple VMs (anti-affinity, migration limits, link budgets — dropping a
+//! constraint only lowers the optimum) gives, for every λ,
+//!
+//! `bound(λ) = Σ_v min_path_v(λ) + Σ_{t,s} min_L (C_ts(L) − λ_ts·L)  ≤  optimum`:
+//! - **per VM** (identical VMs share one): its cheapest path over (window, site) from its
+//!   initial site through its allowed sites, paying λ_ts·a_vt in each window and the exact cost
+//!   of each feasible migration; solved exactly by dynamic programming, O(T·S²);
+//! - **per (site, window)**: the cheapest integer number of active hosts n ≤ hosts and load L
+//!   within n hosts' capacity (busy ≤ cpu), with renewables and negative prices exactly as the
+//!   cost defines them; solved exactly (see [`site_subproblem`]).
+//!
+//! Any feasible plan's loads are feasible in both, so each `bound(λ)` is a proven lower bound.
+//! The prices follow projected-free subgradient steps of Polyak's size toward a target (the
+//! best plan known), halved when the bound stalls; the best bound over the iterations is kept.
+//! Subproblems run in parallel with rayon and are collected in index order, so the bound does
+//! not depend on the number of threads.
+
+use super::exact::{group_vms, Horizon};
+use crate::domain::instance::{SiteId, VmId};
+use crate::scoring::costs::Costs;
+use ndarray::Array2;
+use rayon::prelude::*;
+
+/// Prices of load per (window, site): EUR per core placed, per GiB placed, per busy core.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prices {
+    /// EUR per core placed, `[window, site]`.
+    pub cpu: Array2<f64>,
+    /// EUR per GiB placed, `[window, site]`.
+    pub mem: Array2<f64>,
+    /// EUR per busy core (cpu × util), `[window, site]`.
+    pub busy: Array2<f64>,
+}
+
+impl Prices {
+    /// The fluid prices, renewables aside: a core's share of an idle host and a busy core's
+    /// power, with PUE, at the grid price (negative where the price is: a site that earns from
+    /// power then pays VMs to come, as the sites' own subproblems would have it).
+    pub fn fluid(costs: &Costs) -> Prices {
+        let instance = costs.instance;
+        let shape = (instance.num_windows(), instance.num_sites());
+        let rate =
+            |t: usize, s: usize| instance.grid_eur_per_kwh(t, s) * instance.params.window_hours;
+        Prices {
+            cpu: Array2::from_shape_fn(shape, |(t, s)| {
+                let site = &instance.sites[s];
+                rate(t, s) * site.pue * site.idle_w / 1000.0 / (site.host_cpu * site.cpu_overcommit)
+            }),
+            mem: Array2::zeros(shape),
+            busy: Array2::from_shape_fn(shape, |(t, s)| {
+                let site = &instance.sites[s];
+                rate(t, s) * site.pue * (site.peak_w - site.idle_w) / site.host_cpu / 1000.0
+            }),
+        }
+    }
+}
+
+/// What the decomposition proved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LagrangeBound {
+    /// The best bound over the iterations, EUR; `None` when some VM has no path at all (the
+    /// instance is then infeasible) or no iteration finished.
+    pub bound_eur: Option<f64>,
+    /// The prices at which the best bound was found.
+    pub prices: Prices,
+    /// Iterations run.
+    pub iterations: usize,
+    /// Subproblems per iteration: VM groups, and (site, window) pairs.
+    pub subproblems: (usize, usize),
+}
+
+/// One (site, window) subproblem: `min over n ∈ 0..=hosts and loads within n hosts of
+/// C(n, busy) − λ·L`. Returns the value and the minimising load (cpu, mem, busy).
+///
+/// For a fixed n the loads form the box mem ∈ [0, M(n)] and the triangle 0 ≤ busy ≤ cpu ≤
+/// C(n); the cost is linear in mem and cpu, and piecewise linear in busy with one kink where
+/// facility power meets the renewable power, so the minimum lies at a vertex of the triangle
+/// cut by that kink. Over n: where the grid price is not negative, the value is convex in n
+/// (a partial minimum of a jointly convex function), so an integer ternary search finds it;
+/// where it is negative, the cost is concave and the minimum is at n = 0 or n = hosts.
+///
+/// # Complexity
+/// O(log hosts).
+#[allow(clippy::too_many_arguments)]
+pub fn site_subproblem(
+    hosts: u32,
+    cap_cpu: f64,
+    cap_mem: f64,
+    kw_per_host: f64,
+    kw_per_busy: f64,
+    renewable_kw: f64,
+    eur_per_kw: f64,
+    lambda: (f64, f64, f64),
+) -> (f64, (f64, f64, f64)) {
+    let (l_cpu, l_mem, l_busy) = lambda;
+    // Capacity with the tolerance of docs/MODEL.md §3, as the MILP's rows allow it.
+    let tol = 1e-9;
+    let at = |n: f64| -> (f64, (f64, f64, f64)) {
+        let c = n * cap_cpu * (1.0 + tol) + cap_cpu * tol;
+        let m = n * cap_mem * (1.0 + tol) + cap_mem * tol;
+        let mem = if l_mem > 0.0 { m } else { 0.0 };
+        let grid = |busy: f64| (kw_per_host * n + kw_per_busy * busy - renewable_kw).max(0.0);
+        let value = |cpu: f64, busy: f64| eur_per_kw * grid(busy) - l_cpu * cpu - l_busy * busy;
+        let mut points = vec![(0.0, 0.0), (c, 0.0), (c, c)];
+        if kw_per_busy > 0.0 {
+            let kink = (renewable_kw - kw_per_host * n) / kw_per_busy;
+            if kink > 0.0 && kink < c {
+                points.push((kink, kink));
+                points.push((c, kink));
+            }
+        }
+        let mut best = (f64::INFINITY, (0.0, 0.0, 0.0));
+        for (cpu, busy) in points {
+            let v = value(cpu, busy) - l_mem * mem;
+            if v < best.0 {
+                best = (v, (cpu, mem, busy));
+            }
+        }
+        best
+    };
+    let hosts = hosts as i64;
+    let f = |n: i64| at(n as f64);
+    if eur_per_kw < 0.0 {
+        let (a, b) = (f(0), f(hosts));
+        return if b.0 < a.0 { b } else { a };
+    }
+    let (mut lo, mut hi) = (0i64, hosts);
+    while hi - lo > 2 {
+        let m1 = lo + (hi - lo) / 3;
+        let m2 = hi - (hi - lo) / 3;
+        if f(m1).0 <= f(m2).0 {
+            hi = m2;
+        } else {
+            lo = m1;
+        }
+    }
+    let mut best = f(lo);
+    for n in lo + 1..=hi {
+        let candidate = f(n);
+        if candidate.0 < best.0 {
+            best = candidate;
+        }
+    }
+    best
+}
+
+/// A path over the windows and its cost at the prices.
+type Path = (Vec<SiteId>, f64);
+
+/// A VM group's cheapest path at `prices`: its sites per window and the path's cost, or `None`
+/// when no path exists. Migrations that are infeasible are not taken.
+fn cheapest_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Path> {
+    let instance = costs.instance;
+    let vm = &instance.vms[v];
+    let windows = instance.num_windows();
+    let sites = instance.num_sites();
+    let allowed: Vec<SiteId> = (0..sites).filter(|&s| costs.is_allowed(v, s)).collect();
+    let node = |t: usize, s: SiteId| {
+        prices.cpu[[t, s]] * vm.cpu
+            + prices.mem[[t, s]] * vm.mem_gib
+            + prices.busy[[t, s]] * vm.cpu * instance.util[[v, t]]
+    };
+    let step = |t: usize, a: SiteId, b: SiteId| -> Option<f64> {
+        if a == b {
+            return Some(0.0);
+        }
+        let e = costs.migration(v, a, b)?;
+        e.is_feasible()
+            .then(|| costs.migration_cost(v, a, b, t, e).total_eur())
+    };
+    let mut dist = vec![f64::INFINITY; sites];
+    let mut came = vec![vec![usize::MAX; sites]; windows];
+    for (t, came_t) in came.iter_mut().enumerate() {
+        let mut next = vec![f64::INFINITY; sites];
+        for &b in &allowed {
+            let mut best = f64::INFINITY;
+            if t == 0 {
+                if let Some(cost) = step(0, vm.initial_site, b) {
+                    best = cost;
+                    came_t[b] = vm.initial_site;
+                }
+            } else {
+                // Staying first, so that ties keep the VM where it is.
+                for a in std::iter::once(b).chain(allowed.iter().copied().filter(|&a| a != b)) {
+                    if !dist[a].is_finite() || dist[a] >= best {
+                        continue;
+                    }
+                    if let Some(cost) = step(t, a, b) {
+                        if dist[a] + cost < best {
+                            best = dist[a] + cost;
+                            came_t[b] = a;
+                        }
+                    }
+                }
+            }
+            if best.is_finite() {
+                next[b] = best + node(t, b);
+            }
+        }
+        dist = next;
+    }
+    let (end, &cost) = dist
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.is_finite())
+        .min_by(|a, b| a.1.total_cmp(b.1).then(a.0.cmp(&b.0)))?;
+    let mut path = vec![end; windows];
+    for t in (1..windows).rev() {
+        path[t - 1] = came[t][path[t]];
+    }
+    Some((path, cost))
+}
+
+/// Runs the decomposition: up to `max_iterations` price updates, stopping early when
+/// `out_of_time` says so; `target_eur` (the cost of a known feasible plan, if any) sets the
+/// step sizes. Every iteration reads the clock before each subproblem.
+pub fn lower_bound(
+    costs: &Costs,
+    target_eur: Option<f64>,
+    max_iterations: usize,
+    out_of_time: &(dyn Fn() -> bool + Sync),
+) -> LagrangeBound {
+    let instance = costs.instance;
+    let windows = instance.num_windows();
+    let sites = instance.num_sites();
+    let groups = group_vms(costs, &Horizon::whole(costs));
+    let mut prices = Prices::fluid(costs);
+    let mut out = LagrangeBound {
+        bound_eur: None,
+        prices: prices.clone(),
+        iterations: 0,
+        subproblems: (groups.len(), windows * sites),
+    };
+    if windows == 0 {
+        return out;
+    }
+    let cells: Vec<(usize, SiteId)> = (0..windows)
+        .flat_map(|t| (0..sites).map(move |s| (t, s)))
+        .collect();
+    let mut theta = 1.0;
+    let mut stalled = 0;
+    // The last step's direction, for the deflection.
+    let mut d_cpu = Array2::<f64>::zeros((windows, sites));
+    let mut d_mem = Array2::<f64>::zeros((windows, sites));
+    let mut d_busy = Array2::<f64>::zeros((windows, sites));
+    for _ in 0..max_iterations {
+        if out_of_time() {
+            break;
+        }
+        // The VM subproblems, one per group, in parallel.
+        // `None`: the clock ran out before this group's turn.
+        let paths: Vec<Option<Option<Path>>> = groups
+            .par_iter()
+            .map(|group| (!out_of_time()).then(|| cheapest_path(costs, &prices, group.rep)))
+            .collect();
+        if paths.iter().any(Option::is_none) {
+            break;
+        }
+        let mut value = 0.0;
+        // Subgradient: the loads the paths place, minus the loads the sites chose.
+        let mut g_cpu = Array2::<f64>::zeros((windows, sites));
+        let mut g_mem = Array2::<f64>::zeros((windows, sites));
+        let mut g_busy = Array2::<f64>::zeros((windows, sites));
+        for (group, path) in groups.iter().zip(paths.into_iter().flatten()) {
+            let Some((path, cost)) = path else {
+                // A VM with nowhere to go: no plan exists, so there is no finite bound to give.
+                out.bound_eur = None;
+                return out;
+            };
+            let size = group.members.len() as f64;
+            value += size * cost;
+            let vm = &instance.vms[group.rep];
+            for (t, &s) in path.iter().enumerate() {
+                g_cpu[[t, s]] += size * vm.cpu;
+                g_mem[[t, s]] += size * vm.mem_gib;
+                g_busy[[t, s]] += size * vm.cpu * instance.util[[group.rep, t]];
+            }
+        }
+        // The (site, window) subproblems, in parallel.
+        let chosen: Vec<(f64, (f64, f64, f64))> = cells
+            .par_iter()
+            .map(|&(t, s)| {
+                let site = &instance.sites[s];
+                site_subproblem(
+                    site.hosts,
+                    site.host_cpu * site.cpu_overcommit,
+                    site.host_mem_gib,
+                    site.pue * site.idle_w / 1000.0,
+                    site.pue * (site.peak_w - site.idle_w) / site.host_cpu / 1000.0,
+                    instance.renewable_kw[[t, s]],
+                    instance.grid_eur_per_kwh(t, s) * instance.params.window_hours,
+                    (prices.cpu[[t, s]], prices.mem[[t, s]], prices.busy[[t, s]]),
+                )
+            })
+            .collect();
+        for (&(t, s), (v, (cpu, mem, busy))) in cells.iter().zip(&chosen) {
+            value += v;
+            g_cpu[[t, s]] -= cpu;
+            g_mem[[t, s]] -= mem;
+            g_busy[[t, s]] -= busy;
+        }
+        out.iterations += 1;
+        if out.bound_eur.is_none_or(|b| value > b) && value.is_finite() {
+            if out
+                .bound_eur
+                .is_some_and(|b| value - b > 1e-9 * b.abs().max(1.0))
+            {
+                stalled = 0;
+            }
+            out.bound_eur = Some(value);
+            out.prices = prices.clone();
+        } else {
+            stalled += 1;
+            if stalled >= 10 {
+                theta /= 2.0;
+                stalled = 0;
+            }
+        }
+        // Polyak's step toward the target (without one, toward a bound a tenth higher), in a
+        // metric scaled per site to one host's capacity, so that cores, GiB and busy cores
+        // weigh alike; the direction keeps some of the last one (Camerini, Fratta and
+        // Maffioli's deflection), which damps the zig-zag of bang-bang subproblems.
+        let scale = |s: usize| {
+            let site = &instance.sites[s];
+            (
+                1.0 / (site.host_cpu * site.cpu_overcommit).powi(2),
+                1.0 / site.host_mem_gib.powi(2),
+                1.0 / site.host_cpu.powi(2),
+            )
+        };
+        let mut norm2 = 0.0;
+        for &(t, s) in &cells {
+            let (wc, wm, wb) = scale(s);
+            let gc = g_cpu[[t, s]] + 0.5 * d_cpu[[t, s]];
+            let gm = g_mem[[t, s]] + 0.5 * d_mem[[t, s]];
+            let gb = g_busy[[t, s]] + 0.5 * d_busy[[t, s]];
+            d_cpu[[t, s]] = gc;
+            d_mem[[t, s]] = gm;
+            d_busy[[t, s]] = gb;
+            norm2 += wc * gc * gc + wm * gm * gm + wb * gb * gb;
+        }
+        if norm2 <= 0.0 {
+            // The relaxed plan fits the sites' choices exactly: this bound is the optimum of
+            // the relaxation.
+            break;
+        }
+        let target = target_eur.unwrap_or(value + 0.1 * value.abs().max(1e-3));
+        let step = theta * (target - value).max(1e-12 * value.abs().max(1.0)) / norm2;
+        for &(t, s) in &cells {
+            let (wc, wm, wb) = scale(s);
+            prices.cpu[[t, s]] += step * wc * d_cpu[[t, s]];
+            prices.mem[[t, s]] += step * wm * d_mem[[t, s]];
+            prices.busy[[t, s]] += step * wb * d_busy[[t, s]];
+        }
+        if theta < 1e-5 {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Brute force over n and a grid of loads for the site subproblem.
+    #[allow(clippy::too_many_arguments)]
+    fn brute(
+        hosts: u32,
+        cap_cpu: f64,
+        cap_mem: f64,
+        a: f64,
+        b: f64,
+        r: f64,
+        p: f64,
+        l: (f64, f64, f64),
+    ) -> f64 {
+        let mut best = f64::INFINITY;
+        for n in 0..=hosts {
+            let c = n as f64 * cap_cpu;
+            let m = n as f64 * cap_mem;
+            for i in 0..=40 {
+                let cpu = c * i as f64 / 40.0;
+                for j in 0..=i {
+                    let busy = c * j as f64 / 40.0;
+                    for mem in [0.0, m] {
+                        let grid = (a * n as f64 + b * busy - r).max(0.0);
+                        let v = p * grid - l.0 * cpu - l.1 * mem - l.2 * busy;
+                        best = best.min(v);
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn the_site_subproblem_is_no_worse_than_brute_force() {
+        let cases = [
+            (5, 4.0, 16.0, 0.1, 0.05, 0.0, 0.1, (0.01, 0.0, 0.02)),
+            (5, 4.0, 16.0, 0.1, 0.05, 0.3, 0.1, (0.05, 0.001, 0.03)),
+            (7, 8.0, 32.0, 0.2, 0.01, 0.5, -0.05, (0.0, 0.0, 0.0)),
+            (7, 8.0, 32.0, 0.2, 0.01, 0.5, -0.05, (-0.01, 0.002, 0.01)),
+            (3, 2.0, 8.0, 0.0, 0.1, 0.1, 0.2, (0.03, -0.01, -0.02)),
+            (0, 2.0, 8.0, 0.1, 0.1, 0.0, 0.2, (0.03, 0.01, 0.02)),
+        ];
+        for (h, c, m, a, b, r, p, l) in cases {
+            let (got, _) = site_subproblem(h, c, m, a, b, r, p, l);
+            let want = brute(h, c, m, a, b, r, p, l);
+            // Exact at the vertices; the grid can only find something at least as high.
+            assert!(
+                got <= want + 1e-9,
+                "{got} > brute force {want} for {:?}",
+                (h, p, l)
+            );
+            assert!(
+                got >= want - 1e-6 * want.abs().max(1.0) - 0.05,
+                "{got} far below {want}"
+            );
+        }
+    }
+}
