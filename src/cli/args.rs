@@ -179,9 +179,10 @@ pub struct PlanArgs {
     /// Output directory (written atomically: all files or none).
     #[arg(long)]
     pub out: PathBuf,
-    /// Solver or configuration: a solver (exact, windows, greedy, pabfd, paths, local, stay), a
-    /// configuration shipped in solvers/ (e.g. windows-6), or a path to a .toml file.
-    #[arg(long, default_value = "exact")]
+    /// Solver or configuration: auto (exact where its MILP is small, else fleet), a solver
+    /// (exact, windows, fleet, greedy, pabfd, paths, local, stay), a configuration shipped in
+    /// solvers/ (e.g. windows-6), or a path to a .toml file.
+    #[arg(long, default_value = "auto")]
     pub solver: String,
     /// Wall-clock limit in seconds; at the limit the best plan found is returned with its bound.
     #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]

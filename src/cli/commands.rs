@@ -110,7 +110,12 @@ fn configure(options: &PlanOptions) -> Result<SolverConfig, InputError> {
 /// `plan DIR --out OUT`: plans, writes the outputs atomically, prints a short summary.
 pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failure> {
     let started = Instant::now();
-    let config = configure(options)?;
+    // A named configuration is checked before anything is read; `auto` once the instance is.
+    let named = if options.solver == "auto" {
+        None
+    } else {
+        Some(configure(options)?)
+    };
     let rules = OutputRules {
         force: options.force,
         protected: vec![dir.to_path_buf()],
@@ -119,30 +124,50 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
     // Refuse an output directory before spending time on a solve whose plan could not be kept.
     check_output_dir(out, &rules)?;
     let instance = read_instance(dir)?;
-    let settings = &config.common;
-    let report = with_threads(settings.threads, || {
+    let threads = named
+        .as_ref()
+        .map_or(options.threads.unwrap_or(0), |c| c.common.threads);
+    let report = with_threads(threads, || -> Result<_, Failure> {
         let costs = Costs::new(&instance);
+        let config = match &named {
+            Some(config) => config.clone(),
+            None => {
+                let (solver, columns) = wattshift::solvers::auto_solver(&costs);
+                if options.verbose {
+                    eprintln!(
+                        "auto: {solver} (the whole-horizon MILP would have about {columns} flow \
+                         columns; exact takes at most {})",
+                        wattshift::solvers::AUTO_EXACT_COLUMNS
+                    );
+                }
+                configure(&PlanOptions {
+                    solver: solver.to_string(),
+                    ..options.clone()
+                })?
+            }
+        };
+        let settings = &config.common;
         let outcome = config.solver.solve(&costs, settings, started);
         if settings.verbose {
             for note in &outcome.notes {
                 eprintln!("{note}");
             }
         }
-        build_plan_report(
+        Ok(build_plan_report(
             &costs,
             &config.name,
             &outcome,
             settings,
             started.elapsed().as_secs_f64(),
-        )
-    });
+        ))
+    })?;
     if let Some(solved) = &report.solved {
         if !solved.evaluation.is_feasible() {
             let costs = Costs::new(&instance);
             let broken = solved.evaluation.named_violations(&costs).join("\n  ");
             return Err(Failure::Bug(format!(
                 "solver '{}' returned a plan that breaks constraints:\n  {broken}",
-                config.name
+                report.summary.solver
             )));
         }
     }

@@ -213,6 +213,44 @@ impl WindowsSettings {
     }
 }
 
+/// The knobs of `fleet`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FleetSettings {
+    /// Share of the time limit the plan gets (local search from paths); the decomposition
+    /// bound gets the rest (default 0.5; in (0, 1]).
+    pub plan_share: f64,
+    /// Most price updates of the decomposition bound (default 300).
+    pub bound_iterations: usize,
+    /// Local search: restarts, run in parallel (default 2; at least 1).
+    pub restarts: usize,
+    /// Local search: moves per restart (default 100 000).
+    pub iterations: usize,
+}
+
+impl Default for FleetSettings {
+    fn default() -> Self {
+        FleetSettings {
+            plan_share: 0.5,
+            bound_iterations: 300,
+            restarts: 2,
+            iterations: 100_000,
+        }
+    }
+}
+
+impl Validate for FleetSettings {
+    fn validate(&self) -> Result<(), String> {
+        if !(self.plan_share > 0.0 && self.plan_share <= 1.0) {
+            return Err(format!(
+                "plan_share must be in (0, 1], found {}",
+                self.plan_share
+            ));
+        }
+        at_least_one(self.restarts, "restarts")
+    }
+}
+
 /// A knob struct's range check.
 pub trait Validate {
     /// Checks every range; the message names the setting and what it must be.

@@ -328,3 +328,37 @@ fn paths_takes_a_move_that_pays_only_over_several_windows() {
     let saved = evaluate(&costs, &greedy).objective_eur - evaluate(&costs, &paths).objective_eur;
     assert!((saved - (0.04 - move_eur)).abs() < 1e-9, "saved {saved}");
 }
+
+/// `fleet`: the same plan and the same bound with one thread and with two, and its bound never
+/// above exact's proven optimum.
+#[test]
+fn fleet_is_deterministic_and_its_bound_holds() {
+    let pool = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+    };
+    let fleet = SolverSettings::Fleet(wattshift::solvers::FleetSettings {
+        iterations: 3000,
+        bound_iterations: 50,
+        ..Default::default()
+    });
+    for (name, instance) in instances() {
+        let costs = Costs::new(&instance);
+        let run = || fleet.solve(&costs, &CommonSettings::default(), Instant::now());
+        let one = pool(1).install(run);
+        let two = pool(2).install(run);
+        assert_eq!(one.plan, two.plan, "{name}");
+        assert_eq!(one.bound_eur, two.bound_eur, "{name}");
+        let plan = one.plan.expect("a plan");
+        let e = evaluate(&costs, &plan);
+        assert!(e.is_feasible(), "{name}");
+        if let Some(bound) = one.bound_eur {
+            assert!(
+                bound <= e.objective_eur + 1e-9,
+                "{name}: bound above its own plan"
+            );
+        }
+    }
+}

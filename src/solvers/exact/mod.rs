@@ -97,6 +97,18 @@ impl Horizon {
     }
 }
 
+/// The flow columns of the whole horizon's MILP, counted without building it (an upper
+/// bound: flows of infeasible migrations are dropped when it is built).
+///
+/// # Complexity
+/// O(V·T·S²) for V VMs, T windows and S sites.
+pub fn estimated_columns(costs: &Costs) -> usize {
+    let horizon = Horizon::whole(costs);
+    let groups = group_vms(costs, &horizon);
+    let reach = reachable_sites(costs, &groups, &horizon);
+    estimated_flows(&reach)
+}
+
 /// Builds the horizon's MILP with good_lp and reports its size, (columns, rows), without
 /// solving it: what the model costs to make, for benchmarks and logs.
 pub fn model_size(costs: &Costs, horizon: &Horizon) -> (usize, usize) {
