@@ -1,17 +1,19 @@
-//! The fleet planner: a plan by local search from the cheapest paths, and beside it the proven
-//! bound of the Lagrangian decomposition ([`super::lagrange`]), each within its share of the
-//! time. It scales with VMs × windows × sites² per phase, builds no whole-horizon model, and
-//! every phase reads the clock.
+//! The fleet planner: a plan by the windowed solver (local search from the cheapest paths,
+//! then block MILPs where they fit the memory and the time), and beside it the proven bound of
+//! the Lagrangian decomposition ([`super::lagrange`]), each within its share of the time. It
+//! scales with VMs × windows × sites² per phase, builds no model that does not fit, and every
+//! phase reads the clock.
 
 use super::lagrange::lower_bound;
-use super::{local, CommonSettings, FleetSettings, LocalSettings, Outcome, StartSolver, Status};
+use super::{windows, CommonSettings, FleetSettings, Outcome, Status, WindowsSettings};
 use crate::scoring::costs::Costs;
 use crate::scoring::evaluate::evaluate;
 use std::time::Instant;
 
-/// Plans the instance behind `costs`: local search (from `paths`) in `plan_share` of the time
-/// left, then the decomposition bound, aimed at that plan's cost, in the rest. The outcome is
-/// `optimal` when the bound proves the plan within the gap setting.
+/// Plans the instance behind `costs`: the windowed solver in `plan_share` of the time left,
+/// then the decomposition bound, aimed at that plan's cost, in the rest; the better of the two
+/// solvers' bounds is kept. The outcome is `optimal` when the bound proves the plan within the
+/// gap setting.
 ///
 /// # Complexity
 /// Per pass of paths and per iteration of the bound, O(V·T·S²) for V VMs (groups of
@@ -29,12 +31,12 @@ pub fn solve(
             .map(|left| left * knobs.plan_share),
         ..common.clone()
     };
-    let local_knobs = LocalSettings {
+    let plan_knobs = WindowsSettings {
         restarts: knobs.restarts,
         iterations: knobs.iterations,
-        start: StartSolver::Paths,
+        ..WindowsSettings::default()
     };
-    let mut outcome = local::solve(costs, &plan_common, &local_knobs, Instant::now());
+    let mut outcome = windows::solve(costs, &plan_common, &plan_knobs, Instant::now());
     let Some(plan) = &outcome.plan else {
         return outcome;
     };
@@ -50,7 +52,11 @@ pub fn solve(
         decomposition.iterations,
         decomposition.bound_eur
     ));
-    outcome.bound_eur = decomposition.bound_eur.map(|b| b.min(objective));
+    let best_bound = match (outcome.bound_eur, decomposition.bound_eur) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    outcome.bound_eur = best_bound.map(|b| b.min(objective));
     if outcome
         .bound_eur
         .is_some_and(|b| objective - b <= common.gap * objective.abs())

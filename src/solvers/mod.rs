@@ -92,7 +92,7 @@ registry! {
     "pabfd" => Pabfd(NoKnobs) = pabfd::solve, "power-aware best fit decreasing, per window, priced";
     "paths" => Paths(PathsSettings) = paths::solve, "each VM in turn re-routed on its cheapest path over the windows, at fluid then exact prices";
     "local" => Local(LocalSettings) = local::solve, "simulated annealing from start_solver's plan, restarts in parallel";
-    "fleet" => Fleet(FleetSettings) = fleet::solve, "fleet scale: local search from paths, with the Lagrangian decomposition's proven bound";
+    "fleet" => Fleet(FleetSettings) = fleet::solve, "fleet scale: the windowed solver's plan, with the Lagrangian decomposition's proven bound";
 }
 
 /// The largest whole-horizon MILP, in flow columns, that `auto` hands to `exact`: eu-day's

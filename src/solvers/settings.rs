@@ -217,24 +217,24 @@ impl WindowsSettings {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FleetSettings {
-    /// Share of the time limit the plan gets (local search from paths); the decomposition
-    /// bound gets the rest (default 0.5; in (0, 1]).
+    /// Share of the time limit the plan gets (the windowed solver); the decomposition bound
+    /// gets the rest (default 0.7; in (0, 1]).
     pub plan_share: f64,
     /// Most price updates of the decomposition bound (default 300).
     pub bound_iterations: usize,
-    /// Local search: restarts, run in parallel (default 2; at least 1).
+    /// The windowed solver's local search: restarts, run in parallel (default 4; at least 1).
     pub restarts: usize,
-    /// Local search: moves per restart (default 100 000).
+    /// The windowed solver's local search: moves per restart (default 200 000).
     pub iterations: usize,
 }
 
 impl Default for FleetSettings {
     fn default() -> Self {
         FleetSettings {
-            plan_share: 0.5,
+            plan_share: 0.7,
             bound_iterations: 300,
-            restarts: 2,
-            iterations: 100_000,
+            restarts: 4,
+            iterations: 200_000,
         }
     }
 }

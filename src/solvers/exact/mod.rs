@@ -29,7 +29,7 @@ mod groups;
 mod model;
 
 use super::repair::repair;
-use super::{CommonSettings, NoKnobs, Outcome, Status};
+use super::{CommonSettings, LocalSettings, NoKnobs, Outcome, Status};
 use crate::domain::instance::{SiteId, VmId};
 use crate::domain::plan::Plan;
 use crate::scoring::costs::Costs;
@@ -179,7 +179,8 @@ fn bound_only(
 }
 
 /// Solves the whole horizon exactly (to `settings.gap`) or until the time limit, starting
-/// HiGHS from the repaired stay plan.
+/// HiGHS from the better of the repaired stay plan and local search's plan (from `paths`,
+/// given at most a fifth of the time left): a good incumbent prunes the search from the start.
 pub fn solve(
     costs: &Costs,
     settings: &CommonSettings,
@@ -188,7 +189,25 @@ pub fn solve(
 ) -> Outcome {
     let instance = costs.instance;
     let stay = Plan::stay(instance);
-    let start = repair(costs, &stay);
+    let repaired = repair(costs, &stay);
+    let heuristic = if settings.out_of_time(started) {
+        None
+    } else {
+        let share = CommonSettings {
+            time_limit_s: settings.time_left_s(started).map(|left| left / 5.0),
+            ..settings.clone()
+        };
+        super::local::solve(costs, &share, &LocalSettings::default(), Instant::now()).plan
+    };
+    let start = [heuristic, repaired]
+        .into_iter()
+        .flatten()
+        .filter_map(|plan| {
+            let e = evaluate(costs, &plan);
+            e.is_feasible().then_some((e.objective_eur, plan))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, plan)| plan);
     let horizon = Horizon::whole(costs);
     let out = solve_horizon(
         costs,
@@ -200,7 +219,7 @@ pub fn solve(
     );
     let mut notes = out.notes;
     if start.is_none() {
-        notes.push("the stay plan could not be repaired: no start".into());
+        notes.push("neither local search nor the repaired stay plan gave a start".into());
     }
     let bound_eur = match (&out.plan, out.status) {
         // With no VMs the empty plan is optimal and its cost is its own bound.
