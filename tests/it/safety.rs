@@ -246,7 +246,8 @@ fn interrupted_plan(out: &Path, signals: &[i32]) -> (Output, Duration) {
     for &signal in signals {
         // SAFETY: kill(2) on our own child's pid.
         unsafe { libc::kill(child.id() as i32, signal) };
-        std::thread::sleep(Duration::from_millis(100));
+        // Back to back: a second signal must arrive before the first one's write is done.
+        std::thread::sleep(Duration::from_millis(1));
     }
     let _ = child.try_wait();
     let output = child.wait_with_output().unwrap();
