@@ -67,6 +67,7 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
                 max_migrations: a.max_migrations,
                 concurrency: a.concurrency,
                 headroom: a.headroom,
+                profiles: a.profiles.map(|k| k as usize),
             };
             commands::generate(&options, &a.out, a.force)
         }

@@ -138,6 +138,10 @@ pub struct GenerateArgs {
     pub max_migrations: Option<u32>,
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: u32,
+    /// Draw only K VM templates and make every VM a copy of one at a site of its own, so that
+    /// a large fleet has few classes of identical VMs (1 to 100,000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub profiles: Option<u32>,
     /// Total host capacity over the fleet's initial need.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1.6, value_parser = positive_f64)]
     pub headroom: f64,

@@ -69,6 +69,9 @@ pub struct GenerateOptions {
     pub concurrency: u32,
     /// Total host capacity over the fleet's initial need (default 1.6).
     pub headroom: f64,
+    /// Draw only this many VM templates (flavor, trace, migration profile, penalties) and make
+    /// every VM a copy of one, at a site of its own (default: every VM drawn on its own).
+    pub profiles: Option<usize>,
 }
 
 impl Default for GenerateOptions {
@@ -94,6 +97,7 @@ impl Default for GenerateOptions {
             max_migrations: None,
             concurrency: 2,
             headroom: 1.6,
+            profiles: None,
         }
     }
 }
@@ -500,6 +504,8 @@ fn make_links(o: &GenerateOptions, zones: &[&Zone]) -> Vec<Link> {
 }
 
 /// The VMs: flavors, PlanetLab utilisation per window (`[vm, window]`), migration profiles.
+/// With `profiles`, K templates are drawn and every VM is a copy of one of them at a site of
+/// its own, so that a fleet of many VMs has few classes of identical VMs.
 fn make_vms(
     data: &Data,
     o: &GenerateOptions,
@@ -509,70 +515,126 @@ fn make_vms(
     let n = o.sites;
     let mut vm_rng = root.fork(4);
     let site_weights: Vec<f64> = (0..n).map(|_| vm_rng.uniform(0.5, 1.5)).collect();
-    let samples_per_window = (o.window_hours * 12.0).round().max(1.0) as usize;
     let mut util = Array2::<f64>::zeros((o.vms, o.windows));
     let mut vms = Vec::with_capacity(o.vms);
-    for v in 0..o.vms {
-        let flavor = FLAVORS[vm_rng.weighted(&FLAVORS.map(|f| f.2))];
-        let (cpu, mem_gib) = (flavor.0, flavor.1);
-        let trace = &data.traces[vm_rng.below(data.traces.len())];
-        let offset = vm_rng.below(trace.samples_pct.len().max(1));
-        let start_sample = (start_hour * 12.0).round() as usize + offset;
-        for t in 0..o.windows {
-            let first = start_sample + (t as f64 * o.window_hours * 12.0).round() as usize;
-            let mean: f64 = (0..samples_per_window)
-                .map(|k| trace.samples_pct[(first + k) % trace.samples_pct.len()])
-                .sum::<f64>()
-                / samples_per_window as f64;
-            util[[v, t]] = round_to((mean / 100.0).clamp(0.0, 1.0), 4);
+    match o.profiles {
+        None => {
+            for v in 0..o.vms {
+                let mut row = vec![0.0; o.windows];
+                vms.push(draw_vm(
+                    data,
+                    o,
+                    start_hour,
+                    &mut vm_rng,
+                    &site_weights,
+                    v,
+                    &mut row,
+                ));
+                util.row_mut(v).assign(&ndarray::ArrayView1::from(&row));
+            }
         }
-        let mean_util = round_to(util.row(v).mean().unwrap_or(0.0), 4);
-        let kind = MigrationKind::ALL[vm_rng.weighted(&o.kind_shares)];
-        let mem_used_gib = round_to(mem_gib * vm_rng.uniform(0.3, 0.9), 3);
-        let wss_gib = round_to((mem_used_gib * vm_rng.uniform(0.05, 0.3)).max(0.001), 3);
-        let busy = 0.2 + mean_util;
-        let dirty_mib_s = round_to(vm_rng.log_uniform(1.0, 200.0) * busy, 2);
-        let (disk_gib, disk_write_mib_s) = match kind {
-            MigrationKind::Block => (
-                round_to(vm_rng.uniform(10.0, 80.0), 2),
-                round_to(vm_rng.log_uniform(0.5, 20.0), 2),
-            ),
-            MigrationKind::Offline => (round_to(vm_rng.uniform(10.0, 80.0), 2), 0.0),
-            _ => (0.0, 0.0),
-        };
-        let boot_s = if kind == MigrationKind::Respawn {
-            round_to(vm_rng.uniform(20.0, 90.0), 1)
-        } else {
-            60.0
-        };
-        vms.push(Vm {
-            id: format!("vm{:0width$}", v + 1, width = o.vms.to_string().len()),
-            initial_site: vm_rng.weighted(&site_weights),
-            cpu,
-            mem_gib,
-            util: mean_util,
-            profile: MigrationProfile {
-                kind,
-                mem_used_gib,
-                wss_gib,
-                disk_gib,
-                dirty_mib_s,
-                disk_write_mib_s,
-                boot_s,
-            },
-            allowed_sites: None,
-            anchor_site: None,
-            max_latency_ms: None,
-            anti_affinity: None,
-            penalty_eur_per_s: round_to(vm_rng.uniform(0.0, 2e-5), 7),
-            downtime_eur_per_s: round_to(vm_rng.uniform(0.0, 1e-3), 6),
-            annotations: vec![
-                ("x_role".into(), "vm".into()),
-                ("x_trace".into(), format!("{}/{}", trace.day, trace.name)),
-            ],
-        });
+        Some(k) => {
+            let mut template_rng = root.fork(7);
+            let templates: Vec<(Vm, Vec<f64>)> = (0..k.max(1))
+                .map(|i| {
+                    let mut row = vec![0.0; o.windows];
+                    let vm = draw_vm(
+                        data,
+                        o,
+                        start_hour,
+                        &mut template_rng,
+                        &site_weights,
+                        i,
+                        &mut row,
+                    );
+                    (vm, row)
+                })
+                .collect();
+            for v in 0..o.vms {
+                let (template, row) = &templates[vm_rng.below(templates.len())];
+                let mut vm = template.clone();
+                vm.id = format!("vm{:0width$}", v + 1, width = o.vms.to_string().len());
+                vm.initial_site = vm_rng.weighted(&site_weights);
+                util.row_mut(v)
+                    .assign(&ndarray::ArrayView1::from(row.as_slice()));
+                vms.push(vm);
+            }
+        }
     }
     (vms, util)
+}
+
+/// One VM drawn from `vm_rng`, its utilisation per window written into `util`.
+#[allow(clippy::too_many_arguments)]
+fn draw_vm(
+    data: &Data,
+    o: &GenerateOptions,
+    start_hour: f64,
+    vm_rng: &mut Rng,
+    site_weights: &[f64],
+    index: usize,
+    util: &mut [f64],
+) -> Vm {
+    let samples_per_window = (o.window_hours * 12.0).round().max(1.0) as usize;
+    let flavor = FLAVORS[vm_rng.weighted(&FLAVORS.map(|f| f.2))];
+    let (cpu, mem_gib) = (flavor.0, flavor.1);
+    let trace = &data.traces[vm_rng.below(data.traces.len())];
+    let offset = vm_rng.below(trace.samples_pct.len().max(1));
+    let start_sample = (start_hour * 12.0).round() as usize + offset;
+    for (t, u) in util.iter_mut().enumerate().take(o.windows) {
+        let first = start_sample + (t as f64 * o.window_hours * 12.0).round() as usize;
+        let mean: f64 = (0..samples_per_window)
+            .map(|k| trace.samples_pct[(first + k) % trace.samples_pct.len()])
+            .sum::<f64>()
+            / samples_per_window as f64;
+        *u = round_to((mean / 100.0).clamp(0.0, 1.0), 4);
+    }
+    // ndarray's mean, as the shipped instances were generated with (its summation order).
+    let mean_util = round_to(ndarray::ArrayView1::from(&*util).mean().unwrap_or(0.0), 4);
+    let kind = MigrationKind::ALL[vm_rng.weighted(&o.kind_shares)];
+    let mem_used_gib = round_to(mem_gib * vm_rng.uniform(0.3, 0.9), 3);
+    let wss_gib = round_to((mem_used_gib * vm_rng.uniform(0.05, 0.3)).max(0.001), 3);
+    let busy = 0.2 + mean_util;
+    let dirty_mib_s = round_to(vm_rng.log_uniform(1.0, 200.0) * busy, 2);
+    let (disk_gib, disk_write_mib_s) = match kind {
+        MigrationKind::Block => (
+            round_to(vm_rng.uniform(10.0, 80.0), 2),
+            round_to(vm_rng.log_uniform(0.5, 20.0), 2),
+        ),
+        MigrationKind::Offline => (round_to(vm_rng.uniform(10.0, 80.0), 2), 0.0),
+        _ => (0.0, 0.0),
+    };
+    let boot_s = if kind == MigrationKind::Respawn {
+        round_to(vm_rng.uniform(20.0, 90.0), 1)
+    } else {
+        60.0
+    };
+    Vm {
+        id: format!("vm{:0width$}", index + 1, width = o.vms.to_string().len()),
+        initial_site: vm_rng.weighted(site_weights),
+        cpu,
+        mem_gib,
+        util: mean_util,
+        profile: MigrationProfile {
+            kind,
+            mem_used_gib,
+            wss_gib,
+            disk_gib,
+            dirty_mib_s,
+            disk_write_mib_s,
+            boot_s,
+        },
+        allowed_sites: None,
+        anchor_site: None,
+        max_latency_ms: None,
+        anti_affinity: None,
+        penalty_eur_per_s: round_to(vm_rng.uniform(0.0, 2e-5), 7),
+        downtime_eur_per_s: round_to(vm_rng.uniform(0.0, 1e-3), 6),
+        annotations: vec![
+            ("x_role".into(), "vm".into()),
+            ("x_trace".into(), format!("{}/{}", trace.day, trace.name)),
+        ],
+    }
 }
 
 /// Hosts site `s` needs for the VMs that start there (the larger of CPU and memory).
@@ -789,6 +851,9 @@ pub fn command_line(o: &GenerateOptions) -> String {
     }
     if o.wind {
         c.push_str(" --wind");
+    }
+    if let Some(k) = o.profiles {
+        let _ = write!(c, " --profiles {k}");
     }
     if let Some(rate) = o.usd_per_eur {
         let _ = write!(c, " --usd-eur {rate}");

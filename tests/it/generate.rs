@@ -382,3 +382,35 @@ fn shipped_instances_validate_and_generated_ones_regenerate_byte_for_byte() {
     }
     assert!(generated >= 5, "only {generated} generated instances found");
 }
+
+/// `--profiles K`: every VM copies one of K templates, so that without roles the classes of
+/// identical VMs are at most K × sites whatever the fleet's size, and the same arguments give
+/// the same bytes.
+#[test]
+fn profiles_make_few_classes_of_identical_vms() {
+    use wattshift::scoring::costs::Costs;
+    let options = |vms: usize| GenerateOptions {
+        sites: 3,
+        vms,
+        windows: 4,
+        profiles: Some(5),
+        vnf_share: 0.0,
+        anti_affinity_share: 0.0,
+        ..GenerateOptions::default()
+    };
+    for vms in [100, 1000] {
+        let instance = generate(&options(vms)).expect("generates").instance;
+        let classes = wattshift::solvers::exact::vm_classes(&Costs::new(&instance));
+        assert!(classes <= 5 * 3, "{vms} VMs in {classes} classes");
+    }
+    let a = generate(&options(200)).unwrap().instance;
+    let b = generate(&options(200)).unwrap().instance;
+    assert_eq!(a, b);
+    let without = generate(&GenerateOptions {
+        profiles: None,
+        ..options(200)
+    })
+    .unwrap()
+    .instance;
+    assert!(wattshift::solvers::exact::vm_classes(&Costs::new(&without)) > 100);
+}

@@ -97,6 +97,12 @@ impl Horizon {
     }
 }
 
+/// Classes of identical VMs (same footprint, utilisation, migration profile, start and
+/// constraints): the groups of `exact`'s flows and the VM subproblems of the fleet bound.
+pub fn vm_classes(costs: &Costs) -> usize {
+    group_vms(costs, &Horizon::whole(costs)).len()
+}
+
 /// The flow columns of the whole horizon's MILP, counted without building it (an upper
 /// bound: flows of infeasible migrations are dropped when it is built).
 ///
