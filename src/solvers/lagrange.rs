@@ -320,7 +320,7 @@ pub fn lower_bound(
             out.prices = prices.clone();
         } else {
             stalled += 1;
-            if stalled >= 10 {
+            if stalled >= 25 {
                 theta /= 2.0;
                 stalled = 0;
             }
