@@ -75,9 +75,10 @@ pub(super) fn solve_model(
     {
         return infeasible(diagnose(costs, &groups, &reach), Vec::new());
     }
-    // A model too large for the memory, or one whose build would outrun the time limit, is
-    // not built: the start (if any) is kept, and the user is told why.
-    let give_up = |why: String| {
+    // Without a plan from HiGHS, a feasible start is still a plan to return; the user is told
+    // why (a model too large for the memory or the time, HiGHS stopped or failed).
+    let fallback = |mut notes: Vec<String>, why: String, bound_eur: Option<f64>| {
+        notes.push(why.clone());
         let status = if start.is_some() {
             Status::Feasible
         } else {
@@ -86,13 +87,14 @@ pub(super) fn solve_model(
         Outcome {
             plan: start.cloned(),
             status,
-            bound_eur: None,
+            bound_eur,
             reasons: Vec::new(),
-            notes: vec![why.clone()],
+            notes,
             warnings: vec![why],
             objective_eur: None,
         }
     };
+    let give_up = |why: String| fallback(Vec::new(), why, None);
     let flows_estimate = estimated_flows(&reach);
     if let Some(budget) = column_budget() {
         if flows_estimate > budget {
@@ -150,24 +152,6 @@ pub(super) fn solve_model(
     } else {
         "start: none".into()
     });
-    // Without a plan from HiGHS, a feasible start is still a plan to return.
-    let fallback = |mut notes: Vec<String>, why: String, bound_eur: Option<f64>| {
-        notes.push(why.clone());
-        let status = if start.is_some() {
-            Status::Feasible
-        } else {
-            Status::Unknown
-        };
-        Outcome {
-            plan: start.cloned(),
-            status,
-            bound_eur,
-            reasons: Vec::new(),
-            notes,
-            warnings: vec![why],
-            objective_eur: None,
-        }
-    };
     if num_columns == 0 {
         // No VMs: nothing to decide.
         return Outcome {
