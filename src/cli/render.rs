@@ -67,13 +67,14 @@ pub fn instance(instance: &Instance) -> String {
         "  carbon price {} EUR/t, link efficiency {}, concurrency {}\n",
         params.carbon_eur_per_t, params.link_efficiency, params.concurrency
     ));
-    let classes = wattshift::solvers::exact::vm_classes(&costs);
+    let size = wattshift::solvers::exact::problem_size(&costs);
+    let classes = size.vm_classes;
     out.push_str(&format!(
         "  model size: {} VMs in {classes} {} of identical VMs; the whole-horizon MILP would \
          have about {} flow columns\n",
         instance.num_vms(),
         if classes == 1 { "class" } else { "classes" },
-        wattshift::solvers::exact::estimated_columns(&costs)
+        size.flow_columns
     ));
     out
 }

@@ -117,7 +117,7 @@ pub fn check_magnitudes(instance: &Instance, sources: &Sources) -> Result<(), In
     }
 
     // Sites: capacity and the most power and cost a window can see.
-    let mut site_cost_max = Vec::with_capacity(instance.num_sites());
+    let mut facility_max_kw = Vec::with_capacity(instance.num_sites());
     for (s, site) in instance.sites.iter().enumerate() {
         let line = site_line(s);
         let cap_cpu = site.host_cpu * site.cpu_overcommit;
@@ -172,13 +172,13 @@ pub fn check_magnitudes(instance: &Instance, sources: &Sources) -> Result<(), In
                 "the site's most facility power",
             ));
         }
-        site_cost_max.push(facility_kw);
+        facility_max_kw.push(facility_kw);
     }
 
     // Windows: the most a site can cost and emit in each window, and the instance's total.
     let mut total_eur = 0.0f64;
     for t in 0..instance.num_windows() {
-        for (s, &facility_kw) in site_cost_max.iter().enumerate() {
+        for (s, &facility_kw) in facility_max_kw.iter().enumerate() {
             let line = sources.window_lines.get((t, s)).copied().unwrap_or(0);
             let price = instance.price_eur_mwh[[t, s]];
             let carbon = instance.carbon_g_kwh[[t, s]];

@@ -119,12 +119,14 @@ fn marker_entries(dir: &Path) -> Option<Vec<String>> {
 
 /// Entries of `dir` that its marker does not account for (all of them without a marker).
 fn foreign_entries(dir: &Path) -> std::io::Result<Vec<String>> {
-    let listed = marker_entries(dir).unwrap_or_default();
-    let has_marker = dir.join(MARKER).is_file() && marker_entries(dir).is_some();
+    let listed = marker_entries(dir);
     let mut foreign = Vec::new();
     for entry in fs::read_dir(dir)? {
         let name = entry?.file_name().to_string_lossy().to_string();
-        if has_marker && (name == MARKER || listed.contains(&name)) {
+        if listed
+            .as_ref()
+            .is_some_and(|listed| name == MARKER || listed.contains(&name))
+        {
             continue;
         }
         foreign.push(name);

@@ -4,7 +4,7 @@
 //! cannot disagree.
 
 use crate::domain::instance::{ceil_tol, Instance, MigrationKind, MigrationProfile, SiteId, VmId};
-use crate::scoring::migration::{estimate, rate_bytes_s, Infeasibility, MigrationEstimate};
+use crate::scoring::migration::{estimate, rate_bytes_s, MigrationEstimate};
 use crate::scoring::network::{Network, Path};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -144,14 +144,9 @@ impl<'a> Costs<'a> {
                                 );
                                 estimate(profile, rate, params)
                             }
-                            (_, None) => crate::scoring::migration::impossible(
-                                profile.kind,
-                                if profile.kind == MigrationKind::Pinned {
-                                    Infeasibility::Pinned
-                                } else {
-                                    Infeasibility::NoPath
-                                },
-                            ),
+                            // A pinned VM stops before any division by the rate.
+                            (MigrationKind::Pinned, None) => estimate(profile, 0.0, params),
+                            (_, None) => crate::scoring::migration::no_path(profile.kind),
                         };
                         table[a * num_sites + b] = Some(estimate);
                     }

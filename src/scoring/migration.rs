@@ -161,23 +161,33 @@ fn precopy_memory_phase(profile: &MigrationProfile, c: f64, params: &Params) -> 
     }
 }
 
-/// A migration that cannot be made at all (no path between the sites): no time, no bytes, no
-/// energy, and the reason. Its figures stay finite (zero), so that a placement that asks for it
-/// gets a finite, infeasible cost from the evaluator; estimating it at a rate of 0 would give
-/// infinite times and a NaN cost.
-pub fn impossible(kind: MigrationKind, reason: Infeasibility) -> MigrationEstimate {
+/// An estimate of `kind` at `rate` that has sent nothing yet: no time, no bytes, no energy,
+/// converged and feasible until the model says otherwise.
+fn blank(kind: MigrationKind, rate: f64) -> MigrationEstimate {
     MigrationEstimate {
         kind,
-        rate_bytes_s: 0.0,
+        rate_bytes_s: rate,
         disk_s: 0.0,
         rounds: Vec::new(),
         final_bytes: 0.0,
         total_s: 0.0,
         downtime_s: 0.0,
         sent_bytes: 0.0,
-        converged: false,
+        converged: true,
         energy_j: 0.0,
-        infeasible: Some(reason),
+        infeasible: None,
+    }
+}
+
+/// A migration between sites that no path connects: no time, no bytes, no energy, and the
+/// reason. Its figures stay finite (zero), so that a placement that asks for it gets a finite,
+/// infeasible cost from the evaluator; estimating it at a rate of 0 would give infinite times
+/// and a NaN cost.
+pub fn no_path(kind: MigrationKind) -> MigrationEstimate {
+    MigrationEstimate {
+        converged: false,
+        infeasible: Some(Infeasibility::NoPath),
+        ..blank(kind, 0.0)
     }
 }
 
@@ -206,19 +216,7 @@ pub fn impossible(kind: MigrationKind, reason: Infeasibility) -> MigrationEstima
 pub fn estimate(profile: &MigrationProfile, rate: f64, params: &Params) -> MigrationEstimate {
     let setup = params.setup_s;
     let resume = params.resume_s;
-    let mut out = MigrationEstimate {
-        kind: profile.kind,
-        rate_bytes_s: rate,
-        disk_s: 0.0,
-        rounds: Vec::new(),
-        final_bytes: 0.0,
-        total_s: 0.0,
-        downtime_s: 0.0,
-        sent_bytes: 0.0,
-        converged: true,
-        energy_j: 0.0,
-        infeasible: None,
-    };
+    let mut out = blank(profile.kind, rate);
     let mem = profile.mem_used_gib * GIB;
     let disk = profile.disk_gib * GIB;
     match profile.kind {

@@ -156,68 +156,33 @@ pub fn site_subproblem(
 /// A path over the windows and its cost at the prices.
 type Path = (Vec<SiteId>, f64);
 
-/// A VM group's cheapest path at `prices`: its sites per window and the path's cost, or `None`
-/// when no path exists. Migrations that are infeasible are not taken.
+/// A VM group's cheapest path at `prices` (the DP `paths` uses): its sites per window and the
+/// path's cost, or `None` when no path exists. Infeasible migrations are not taken.
 fn cheapest_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Path> {
     let instance = costs.instance;
     let vm = &instance.vms[v];
-    let windows = instance.num_windows();
-    let sites = instance.num_sites();
-    let allowed: Vec<SiteId> = (0..sites).filter(|&s| costs.is_allowed(v, s)).collect();
-    let node = |t: usize, s: SiteId| {
-        prices.cpu[[t, s]] * vm.cpu
-            + prices.mem[[t, s]] * vm.mem_gib
-            + prices.busy[[t, s]] * vm.cpu * instance.util[[v, t]]
-    };
-    let step = |t: usize, a: SiteId, b: SiteId| -> Option<f64> {
-        if a == b {
-            return Some(0.0);
-        }
-        let e = costs.migration(v, a, b)?;
-        e.is_feasible()
-            .then(|| costs.migration_cost(v, a, b, t, e).total_eur())
-    };
-    let mut dist = vec![f64::INFINITY; sites];
-    let mut came = vec![vec![usize::MAX; sites]; windows];
-    for (t, came_t) in came.iter_mut().enumerate() {
-        let mut next = vec![f64::INFINITY; sites];
-        for &b in &allowed {
-            let mut best = f64::INFINITY;
-            if t == 0 {
-                if let Some(cost) = step(0, vm.initial_site, b) {
-                    best = cost;
-                    came_t[b] = vm.initial_site;
-                }
-            } else {
-                // Staying first, so that ties keep the VM where it is.
-                for a in std::iter::once(b).chain(allowed.iter().copied().filter(|&a| a != b)) {
-                    if !dist[a].is_finite() || dist[a] >= best {
-                        continue;
-                    }
-                    if let Some(cost) = step(t, a, b) {
-                        if dist[a] + cost < best {
-                            best = dist[a] + cost;
-                            came_t[b] = a;
-                        }
-                    }
-                }
+    let allowed: Vec<SiteId> = (0..instance.num_sites())
+        .filter(|&s| costs.is_allowed(v, s))
+        .collect();
+    super::paths::cheapest_path(
+        instance.num_windows(),
+        vm.initial_site,
+        &allowed,
+        None,
+        |t, a, b| {
+            if a == b {
+                return Some(0.0);
             }
-            if best.is_finite() {
-                next[b] = best + node(t, b);
-            }
-        }
-        dist = next;
-    }
-    let (end, &cost) = dist
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.is_finite())
-        .min_by(|a, b| a.1.total_cmp(b.1).then(a.0.cmp(&b.0)))?;
-    let mut path = vec![end; windows];
-    for t in (1..windows).rev() {
-        path[t - 1] = came[t][path[t]];
-    }
-    Some((path, cost))
+            let e = costs.migration(v, a, b)?;
+            e.is_feasible()
+                .then(|| costs.migration_cost(v, a, b, t, e).total_eur())
+        },
+        |t, s| {
+            prices.cpu[[t, s]] * vm.cpu
+                + prices.mem[[t, s]] * vm.mem_gib
+                + prices.busy[[t, s]] * vm.cpu * instance.util[[v, t]]
+        },
+    )
 }
 
 /// Runs the decomposition: up to `max_iterations` price updates, stopping early when

@@ -103,7 +103,7 @@ pub const AUTO_EXACT_COLUMNS: usize = 100_000;
 /// The solver `plan` runs when none is named: `exact` where its whole-horizon MILP has at most
 /// [`AUTO_EXACT_COLUMNS`] flow columns, else `fleet`. Returns the name and the column count.
 pub fn auto_solver(costs: &Costs) -> (&'static str, usize) {
-    let columns = exact::estimated_columns(costs);
+    let columns = exact::problem_size(costs).flow_columns;
     if columns <= AUTO_EXACT_COLUMNS {
         ("exact", columns)
     } else {

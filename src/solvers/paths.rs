@@ -238,7 +238,7 @@ fn host_share(costs: &Costs, v: VmId, s: SiteId) -> f64 {
 ///
 /// # Complexity
 /// O(T · S²) calls of `step` and O(T · S) of `at` for T windows and S allowed sites.
-fn cheapest_path(
+pub(super) fn cheapest_path(
     windows: usize,
     initial: SiteId,
     allowed: &[SiteId],

@@ -182,3 +182,53 @@ fn every_fixture_has_its_expected_result() {
         assert_eq!(binding, want.binding, "{name}: binding constraints");
     }
 }
+
+/// Where the cost is linear in the load (no idle power, no renewables, hosts to spare) the
+/// decomposition is exact: its first prices are the true marginal costs, so its bound is the
+/// optimum itself. A wrong path, a wrong site subproblem or a wrong sign would show here.
+#[test]
+fn the_decomposition_bound_is_the_optimum_where_costs_are_linear() {
+    use crate::common::InstanceFiles;
+    let windows: String = (0..4)
+        .map(|t| format!("{t},a,{},0,0\n{t},b,{},0,0\n", 100 + 40 * t, 220 - 40 * t))
+        .collect();
+    let files = InstanceFiles::valid()
+        .with(
+            "sites.csv",
+            "site,hosts,host_cpu,host_mem_gib,idle_w,peak_w,pue\na,8,4,16,0,200,1.2\nb,8,4,16,0,200,1.5\n",
+        )
+        .with(
+            "vms.csv",
+            "vm,site,cpu,mem_gib,util,migration,penalty_eur_per_s\n\
+             v1,a,4,16,0.9,postcopy,0.00001\nv2,b,2,8,0.5,postcopy,0\nv3,a,1,2,0.2,pinned,0\n",
+        )
+        .with(
+            "links.csv",
+            "from,to,bandwidth_gbps,latency_ms,eur_per_gb\na,b,10,1,0.001\n",
+        )
+        .with(
+            "windows.csv",
+            format!("window,site,price_eur_mwh,renewable_kw,carbon_g_kwh\n{windows}"),
+        )
+        .without("usage.csv")
+        .without("params.toml");
+    let instance = files.read().expect("valid instance");
+    let costs = Costs::new(&instance);
+    let outcome = exact::solve(
+        &costs,
+        &CommonSettings::default(),
+        &NoKnobs {},
+        Instant::now(),
+    );
+    assert_eq!(outcome.status, Status::Optimal);
+    let optimum = evaluate(&costs, outcome.plan.as_ref().unwrap()).objective_eur;
+    let stay = evaluate(&costs, &Plan::stay(&instance)).objective_eur;
+    assert!(optimum < stay, "premise: moving pays ({optimum} vs {stay})");
+    let bound = wattshift::solvers::lagrange::lower_bound(&costs, Some(optimum), 50, &|| false)
+        .bound_eur
+        .expect("a bound");
+    assert!(
+        (bound - optimum).abs() <= 1e-9 * optimum.abs().max(1.0),
+        "bound {bound} against the optimum {optimum}"
+    );
+}

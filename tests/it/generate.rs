@@ -400,7 +400,7 @@ fn profiles_make_few_classes_of_identical_vms() {
     };
     for vms in [100, 1000] {
         let instance = generate(&options(vms)).expect("generates").instance;
-        let classes = wattshift::solvers::exact::vm_classes(&Costs::new(&instance));
+        let classes = wattshift::solvers::exact::problem_size(&Costs::new(&instance)).vm_classes;
         assert!(classes <= 5 * 3, "{vms} VMs in {classes} classes");
     }
     let a = generate(&options(200)).unwrap().instance;
@@ -412,5 +412,5 @@ fn profiles_make_few_classes_of_identical_vms() {
     })
     .unwrap()
     .instance;
-    assert!(wattshift::solvers::exact::vm_classes(&Costs::new(&without)) > 100);
+    assert!(wattshift::solvers::exact::problem_size(&Costs::new(&without)).vm_classes > 100);
 }

@@ -97,22 +97,29 @@ impl Horizon {
     }
 }
 
-/// Classes of identical VMs (same footprint, utilisation, migration profile, start and
-/// constraints): the groups of `exact`'s flows and the VM subproblems of the fleet bound.
-pub fn vm_classes(costs: &Costs) -> usize {
-    group_vms(costs, &Horizon::whole(costs)).len()
+/// The size of the whole horizon's problem, counted without building anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemSize {
+    /// Classes of identical VMs (same footprint, utilisation, migration profile, start and
+    /// constraints): the groups of `exact`'s flows and the VM subproblems of the fleet bound.
+    pub vm_classes: usize,
+    /// Flow columns of the MILP (an upper bound: flows of infeasible migrations are dropped
+    /// when it is built).
+    pub flow_columns: usize,
 }
 
-/// The flow columns of the whole horizon's MILP, counted without building it (an upper
-/// bound: flows of infeasible migrations are dropped when it is built).
+/// The size of the whole horizon's problem, without building its MILP.
 ///
 /// # Complexity
 /// O(V·T·S²) for V VMs, T windows and S sites.
-pub fn estimated_columns(costs: &Costs) -> usize {
+pub fn problem_size(costs: &Costs) -> ProblemSize {
     let horizon = Horizon::whole(costs);
     let groups = group_vms(costs, &horizon);
     let reach = reachable_sites(costs, &groups, &horizon);
-    estimated_flows(&reach)
+    ProblemSize {
+        vm_classes: groups.len(),
+        flow_columns: estimated_flows(&reach),
+    }
 }
 
 /// Builds the horizon's MILP with good_lp and reports its size, (columns, rows), without
