@@ -72,6 +72,22 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             commands::generate(&options, &a.out, a.force)
         }
         Command::Estimate(a) => commands::estimate(&estimate_options(a).map_err(Failure::Usage)?),
+        Command::Bound(a) => cli::shards::bound(
+            &a.dir,
+            a.iterations,
+            usize::from(a.shards),
+            usize::from(a.threads),
+            a.placement.as_deref(),
+            a.json,
+        ),
+        Command::Shard(a) => cli::shards::shard(
+            &a.dir,
+            &a.prices,
+            a.index,
+            usize::try_from(a.count).unwrap_or(usize::MAX),
+            &a.out,
+            usize::from(a.threads),
+        ),
     }
 }
 

@@ -43,6 +43,60 @@ pub enum Command {
     /// Write a realistic instance of any size drawn from real prices, carbon, PUE, SPECpower
     /// curves and PlanetLab traces; the same arguments and seed give the same bytes.
     Generate(GenerateArgs),
+    /// The fleet decomposition alone: its proven lower bound and the plan re-routed at its
+    /// prices, with the VM subproblems in this process or split over shard processes
+    /// (docs/SCALE.md).
+    #[command(
+        after_help = "Example:\n  wattshift bound instances/eu-day --iterations 100 --shards 2 --json"
+    )]
+    Bound(BoundArgs),
+    /// One shard of the decomposition's VM subproblems at given prices: what `bound --shards`
+    /// runs in each process, and what a Ray task, a Kubernetes Indexed Job or a Slurm array task
+    /// runs on another machine (docs/SCALE.md).
+    Shard(ShardArgs),
+}
+
+#[derive(Args)]
+pub struct BoundArgs {
+    /// Instance directory.
+    pub dir: PathBuf,
+    /// Price updates of the decomposition.
+    #[arg(long, default_value_t = 300)]
+    pub iterations: usize,
+    /// Shard processes for the VM subproblems (0: in this process). The bound and the plan do
+    /// not depend on it.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub shards: u16,
+    /// Worker threads (0: one per core; at most 1024).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS as i64))]
+    pub threads: u16,
+    /// Also write the plan as a placement CSV (window, vm, site) to this file.
+    #[arg(long)]
+    pub placement: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ShardArgs {
+    /// Instance directory.
+    pub dir: PathBuf,
+    /// The prices, as JSON (windows, sites, cpu, mem, busy; `[window · sites + site]`).
+    #[arg(long)]
+    pub prices: PathBuf,
+    /// This shard's index, 0 to count − 1: it solves the chunks c with c mod count = index.
+    #[arg(long)]
+    pub index: usize,
+    /// Shards in all.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+    /// Where to write the chunks' sums, as JSON.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Worker threads (0: one per core; at most 1024).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS as i64))]
+    pub threads: u16,
 }
 
 #[derive(Args)]

@@ -4,4 +4,5 @@
 pub mod args;
 pub mod commands;
 pub mod render;
+pub mod shards;
 pub mod signals;

@@ -19,6 +19,7 @@
 //! `WindowState` of each window checks them), and the VM's current path is always one of the
 //! candidates.
 
+use super::lagrange::Prices as DualPrices;
 use super::repair::{repair, repair_order, window_states, WindowState};
 use super::{CommonSettings, Outcome, PathsSettings, Status};
 use crate::domain::instance::{SiteId, VmId};
@@ -38,10 +39,14 @@ const FLUID_ROUNDS: usize = 30;
 const IMPROVEMENT: f64 = 1e-12;
 
 /// The price a round re-routes at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Price {
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Price<'p> {
     Fluid,
     Exact,
+    /// The decomposition's prices of load ([`super::lagrange`]): a VM pays λ·(cpu, mem, busy)
+    /// wherever it goes, which holds its energy and carbon and what the site's capacity is
+    /// worth, with the exact migration costs.
+    Dual(&'p DualPrices),
 }
 
 /// Plans by re-routing VMs on their cheapest paths: from the repaired stay plan, rounds at the
@@ -115,6 +120,58 @@ pub fn improve(
     let prices = congestion_prices(costs, PRICE_ITERATIONS, &|| {
         settings.out_of_time(started) || price_deadline.is_some_and(|d| Instant::now() >= d)
     });
+    restarts(
+        costs,
+        plan,
+        start_eur,
+        &prices,
+        Price::Fluid,
+        settings,
+        knobs,
+        started,
+    )
+}
+
+/// Re-routes VMs in `plan` (which must be feasible) at the decomposition's `dual` prices, then
+/// at the exact price, as [`improve`] does at the fluid price (restarts in parallel, the best
+/// plan by the evaluator, never worse than `plan`). The fleet planner's Lagrangian heuristic:
+/// at prices near the dual optimum, each VM's cheapest path is where the relaxation sends it,
+/// and the capacity checks of the rounds make those paths one feasible plan.
+pub fn improve_at_prices(
+    costs: &Costs,
+    plan: Plan,
+    dual: &DualPrices,
+    settings: &CommonSettings,
+    knobs: &PathsSettings,
+    started: Instant,
+) -> (Plan, Vec<String>) {
+    let start_eur = evaluate(costs, &plan).objective_eur;
+    let none = Prices::none(costs);
+    restarts(
+        costs,
+        plan,
+        start_eur,
+        &none,
+        Price::Dual(dual),
+        settings,
+        knobs,
+        started,
+    )
+}
+
+/// `knobs.restarts` runs of [`reroute_rounds`] in parallel from `plan`, each in its own order;
+/// the best by (objective, restart) if it is no worse than `start_eur`, else `plan`.
+#[allow(clippy::too_many_arguments)]
+fn restarts(
+    costs: &Costs,
+    plan: Plan,
+    start_eur: f64,
+    prices: &Prices,
+    first: Price,
+    settings: &CommonSettings,
+    knobs: &PathsSettings,
+    started: Instant,
+) -> (Plan, Vec<String>) {
     let restarts = knobs.restarts.max(1);
     let results: Vec<(Plan, f64, String)> = (0..restarts)
         .into_par_iter()
@@ -126,8 +183,15 @@ pub fn improve(
                     order.swap(i, rng.below(i + 1));
                 }
             }
-            let (plan, note) =
-                reroute_rounds(costs, plan.clone(), &prices, &order, settings, started);
+            let (plan, note) = reroute_rounds(
+                costs,
+                plan.clone(),
+                prices,
+                first,
+                &order,
+                settings,
+                started,
+            );
             let e = evaluate(costs, &plan);
             let objective = if e.is_feasible() {
                 e.objective_eur
@@ -152,11 +216,13 @@ pub fn improve(
     }
 }
 
-/// Fluid rounds, then exact rounds, re-routing the VMs in `order`; returns the plan and a note.
+/// Rounds at `first` (fluid or dual: at most [`FLUID_ROUNDS`]), then exact rounds, re-routing
+/// the VMs in `order`; returns the plan and a note.
 fn reroute_rounds(
     costs: &Costs,
     plan: Plan,
     prices: &Prices,
+    first: Price,
     order: &[VmId],
     settings: &CommonSettings,
     started: Instant,
@@ -170,7 +236,7 @@ fn reroute_rounds(
     let mut fluid_rounds = 0;
     while fluid_rounds < FLUID_ROUNDS && !out_of_time() {
         fluid_rounds += 1;
-        if search.round(order, Price::Fluid, &out_of_time) == 0 {
+        if search.round(order, first, &out_of_time) == 0 {
             break;
         }
     }
@@ -183,7 +249,14 @@ fn reroute_rounds(
     }
     (
         search.plan,
-        format!("{fluid_rounds} fluid and {exact_rounds} exact rounds"),
+        format!(
+            "{fluid_rounds} {} and {exact_rounds} exact rounds",
+            if matches!(first, Price::Dual(_)) {
+                "dual-price"
+            } else {
+                "fluid"
+            }
+        ),
     )
 }
 
@@ -236,6 +309,12 @@ fn host_share(costs: &Costs, v: VmId, s: SiteId) -> f64 {
 /// t. Ties go to staying, then to the lowest site; among ends, to `prefer_end`, then to the
 /// lowest site. Returns the path and its cost, or `None` when there is none.
 ///
+/// `min_move_in`, where given, holds for each site b a lower bound on every step into b from
+/// another site (`step(t, a, b)` for a ≠ b, in every window); moves into b are then tried from
+/// the sites before in order of their cost so far, and no further once that cost plus the
+/// bound cannot beat the best way in, which skips most of the S² steps where moves cost more
+/// than sites differ. Among equally cheap ways in, the first tried wins.
+///
 /// # Complexity
 /// O(T · S²) calls of `step` and O(T · S) of `at` for T windows and S allowed sites.
 pub(super) fn cheapest_path(
@@ -243,38 +322,63 @@ pub(super) fn cheapest_path(
     initial: SiteId,
     allowed: &[SiteId],
     prefer_end: Option<SiteId>,
+    min_move_in: Option<&[f64]>,
     step: impl Fn(usize, SiteId, SiteId) -> Option<f64>,
     at: impl Fn(usize, SiteId) -> f64,
 ) -> Option<(Vec<SiteId>, f64)> {
     let num_sites = allowed.iter().max().map_or(0, |&s| s + 1).max(initial + 1);
     let mut dist = vec![f64::INFINITY; num_sites];
     let mut came = vec![vec![usize::MAX; num_sites]; windows];
+    let mut by_dist: Vec<SiteId> = Vec::with_capacity(allowed.len());
     for (t, came_t) in came.iter_mut().enumerate() {
         let mut next = vec![f64::INFINITY; num_sites];
+        if min_move_in.is_some() {
+            by_dist.clear();
+            by_dist.extend(allowed.iter().copied().filter(|&a| dist[a].is_finite()));
+            by_dist.sort_by(|&a, &b| dist[a].total_cmp(&dist[b]).then(a.cmp(&b)));
+        }
         for &b in allowed {
-            let sources: Vec<(SiteId, f64)> = if t == 0 {
-                vec![(initial, 0.0)]
-            } else {
-                std::iter::once(b)
-                    .chain(allowed.iter().copied().filter(|&a| a != b))
-                    .filter(|&a| dist[a].is_finite())
-                    .map(|a| (a, dist[a]))
-                    .collect()
-            };
-            let mut best = f64::INFINITY;
-            for (a, before) in sources {
-                if before >= best {
-                    continue;
+            // (cost so far, site before) of the cheapest way into b.
+            let mut best = (f64::INFINITY, usize::MAX);
+            let consider = |best: &mut (f64, SiteId), a: SiteId, before: f64| {
+                if before < best.0 {
+                    if let Some(cost) = step(t, a, b) {
+                        if before + cost < best.0 {
+                            *best = (before + cost, a);
+                        }
+                    }
                 }
-                if let Some(cost) = step(t, a, b) {
-                    if before + cost < best {
-                        best = before + cost;
-                        came_t[b] = a;
+            };
+            if t == 0 {
+                consider(&mut best, initial, 0.0);
+            } else {
+                // Staying first, so that ties go to it.
+                consider(&mut best, b, dist[b]);
+                match min_move_in {
+                    None => {
+                        for &a in allowed {
+                            if a != b && dist[a].is_finite() {
+                                consider(&mut best, a, dist[a]);
+                            }
+                        }
+                    }
+                    // Sites before in order of their cost so far, until no move from one can
+                    // beat the best way in.
+                    Some(m) => {
+                        for &a in &by_dist {
+                            if dist[a] + m[b] >= best.0 {
+                                break;
+                            }
+                            if a != b {
+                                consider(&mut best, a, dist[a]);
+                            }
+                        }
                     }
                 }
             }
-            if best.is_finite() {
-                next[b] = best + at(t, b);
+            if best.0.is_finite() {
+                came_t[b] = best.1;
+                next[b] = best.0 + at(t, b);
             }
         }
         dist = next;
@@ -320,6 +424,7 @@ fn priced_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Vec<SiteId>> {
         instance.num_windows(),
         instance.vms[v].initial_site,
         &allowed,
+        None,
         None,
         step,
         at,
@@ -473,13 +578,19 @@ impl<'c, 'a> PathSearch<'c, 'a> {
                     + prices.host[[state.window(), s]] * host_share(costs, v, s)
             }
             Price::Exact => state.site_cost_eur(s, &[v]) - state.site_cost_eur(s, &[]),
+            Price::Dual(dual) => {
+                let (t, vm) = (state.window(), &instance.vms[v]);
+                dual.cpu[[t, s]] * vm.cpu
+                    + dual.mem[[t, s]] * vm.mem_gib
+                    + dual.busy[[t, s]] * vm.cpu * instance.util[[v, t]]
+            }
         };
         let moves = |state: &WindowState, a: SiteId, b: SiteId| match price {
             Price::Fluid => {
                 state.migration_cost_eur(v, a, b)
                     + prices.migration_eur(costs, v, a, b, state.window())
             }
-            Price::Exact => state.migration_cost_eur(v, a, b),
+            Price::Exact | Price::Dual(_) => state.migration_cost_eur(v, a, b),
         };
         // The current path's cost at this price.
         let mut current_eur = 0.0;
@@ -499,6 +610,7 @@ impl<'c, 'a> PathSearch<'c, 'a> {
             initial,
             &allowed,
             Some(current[windows - 1]),
+            None,
             step,
             at,
         );

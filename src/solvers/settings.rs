@@ -217,10 +217,12 @@ impl WindowsSettings {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FleetSettings {
-    /// Share of the time limit the plan gets (the windowed solver); the decomposition bound
-    /// gets the rest (default 0.7; in (0, 1]).
-    pub plan_share: f64,
-    /// Most price updates of the decomposition bound (default 300).
+    /// Share of the time limit the decomposition bound gets (default 0.4; in [0, 1]).
+    pub bound_share: f64,
+    /// Share of the time limit for re-routing VMs at the decomposition's prices (default 0.3;
+    /// in [0, 1]); the windowed solver improves the plan in the rest.
+    pub reroute_share: f64,
+    /// Most price updates of the decomposition bound (default 1000).
     pub bound_iterations: usize,
     /// The windowed solver's local search: restarts, run in parallel (default 4; at least 1).
     pub restarts: usize,
@@ -231,8 +233,9 @@ pub struct FleetSettings {
 impl Default for FleetSettings {
     fn default() -> Self {
         FleetSettings {
-            plan_share: 0.7,
-            bound_iterations: 300,
+            bound_share: 0.4,
+            reroute_share: 0.3,
+            bound_iterations: 1000,
             restarts: 4,
             iterations: 200_000,
         }
@@ -241,10 +244,18 @@ impl Default for FleetSettings {
 
 impl Validate for FleetSettings {
     fn validate(&self) -> Result<(), String> {
-        if !(self.plan_share > 0.0 && self.plan_share <= 1.0) {
+        for (name, share) in [
+            ("bound_share", self.bound_share),
+            ("reroute_share", self.reroute_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(format!("{name} must be in [0, 1], found {share}"));
+            }
+        }
+        if self.bound_share + self.reroute_share > 1.0 {
             return Err(format!(
-                "plan_share must be in (0, 1], found {}",
-                self.plan_share
+                "bound_share + reroute_share must be at most 1, found {}",
+                self.bound_share + self.reroute_share
             ));
         }
         at_least_one(self.restarts, "restarts")

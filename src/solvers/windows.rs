@@ -218,6 +218,18 @@ pub fn solve(
     knobs: &WindowsSettings,
     started: Instant,
 ) -> Outcome {
+    solve_from(costs, settings, knobs, started, None)
+}
+
+/// [`solve`] from `start`, a feasible plan and its cost, instead of its own start (local
+/// search and the repaired stay plan) when one is given.
+pub fn solve_from(
+    costs: &Costs,
+    settings: &CommonSettings,
+    knobs: &WindowsSettings,
+    started: Instant,
+    start: Option<(Plan, f64)>,
+) -> Outcome {
     let instance = costs.instance;
     let windows = instance.num_windows();
     let block = knobs.block_windows.max(1);
@@ -226,7 +238,8 @@ pub fn solve(
         .map(|f| (f, (f + block).min(windows)))
         .collect();
     let mut notes = vec![format!("{} blocks of up to {block} windows", blocks.len())];
-    let Some((plan, objective)) = start_plan(costs, settings, knobs, started) else {
+    let Some((plan, objective)) = start.or_else(|| start_plan(costs, settings, knobs, started))
+    else {
         return Outcome {
             plan: None,
             status: Status::Unknown,

@@ -13,5 +13,6 @@ mod oracle;
 mod random_oracle;
 mod readme;
 mod safety;
+mod shards;
 mod validate;
 mod windows;

@@ -35,8 +35,8 @@ use crate::domain::plan::Plan;
 use crate::scoring::costs::Costs;
 use crate::scoring::evaluate::evaluate;
 use driver::*;
-pub(crate) use groups::group_vms;
 use groups::*;
+pub(crate) use groups::{group_vms, Group};
 use model::*;
 use std::time::Instant;
 
