@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # How cost grows: generates the scaling families of issue #12 and plans each with no --solver
-# (auto: exact where its MILP is small, else fleet) under a time limit, recording the wall time,
-# the proven gap at the end, and the peak memory. Prints CSV:
+# (auto: exact where its MILP is small, else fleet) with --gap 0.01 under a time limit, so the
+# wall time is the time to a proven 1 % gap, or the limit with the gap reached by then; records
+# the peak memory too. Prints CSV:
 #   family, sites, vms, windows, solver, wall_s, gap, peak_rss_mb
+# With OUT=DIR it also writes DIR/scale.csv and draws DIR/scale-{vms,sites,windows}.svg
+# (examples/scale_plot.rs).
 #
-#   scripts/scale.sh                         # the whole family at 120 s (about an hour)
+#   OUT=docs/scale scripts/scale.sh          # the whole family at 120 s (about 40 minutes)
 #   LIMIT=60 VMS="500 1000 2000" SITES= WINDOWS= scripts/scale.sh
 #
 # Guard big runs with `ulimit -v`.
@@ -12,13 +15,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ws=${WATTSHIFT:-target/release/wattshift}
 limit=${LIMIT:-120}
+gap=${GAP:-0.01}
+out=${OUT:-}
 threads=${THREADS:-2}
 vms_family=${VMS-"500 1000 2000 5000 10000 20000 50000"}
 sites_family=${SITES-"4 8 16 32"}
 windows_family=${WINDOWS-"168 336 672"}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "family,sites,vms,windows,solver,wall_s,gap,peak_rss_mb"
 run() {
   local family=$1 sites=$2 vms=$3 windows=$4 hours=1
   # 672 windows are a week of quarter-hours.
@@ -31,7 +35,7 @@ run() {
   local start end
   start=$(date +%s.%N)
   /usr/bin/time -f "%M" -o "$tmp/rss" "$ws" plan "$dir" --out "$tmp/out" --force \
-    --time-limit "$limit" --threads "$threads" >/dev/null 2>&1 || true
+    --time-limit "$limit" --gap "$gap" --threads "$threads" >/dev/null 2>&1 || true
   end=$(date +%s.%N)
   local solver gap
   solver=$(grep -o '"solver": "[a-z-]*"' "$tmp/out/summary.json" | cut -d'"' -f4)
@@ -39,6 +43,17 @@ run() {
   echo "$family,$sites,$vms,$windows,$solver,$(echo "$end - $start" | bc),${gap:-},$(( $(tail -1 "$tmp/rss") / 1024 ))"
   rm -rf "$dir" "$tmp/out"
 }
-for vms in $vms_family; do run vms 16 "$vms" 168; done
-for sites in $sites_family; do run sites "$sites" 2000 168; done
-for windows in $windows_family; do run windows 16 2000 "$windows"; done
+all() {
+  echo "family,sites,vms,windows,solver,wall_s,gap,peak_rss_mb"
+  for vms in $vms_family; do run vms 16 "$vms" 168; done
+  for sites in $sites_family; do run sites "$sites" 2000 168; done
+  for windows in $windows_family; do run windows 16 2000 "$windows"; done
+}
+if [ -n "$out" ]; then
+  mkdir -p "$out"
+  all | tee "$tmp/scale.csv"
+  mv "$tmp/scale.csv" "$out/scale.csv"
+  cargo run --quiet --release --example scale_plot -- "$out/scale.csv" "$out"
+else
+  all
+fi

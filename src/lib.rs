@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod chart;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -65,6 +65,12 @@ const ROOT_BOUND_MAX_COLUMNS: usize = 1_500_000;
 /// beyond it the blocks' roots take long and the whole horizon's bound is the better buy.
 const BLOCK_BOUND_MAX_COLUMNS: usize = 100_000;
 
+/// Largest whole-horizon model whose root node (rather than its LP relaxation) is solved with
+/// `root_bound`. HiGHS computes an analytic centre at the root with IPX under an iteration
+/// limit but no time limit, and waits for it after five separation rounds; on s8-v500-t24
+/// (768k columns) that wait ran 25 s past a 120 s limit. The LP relaxation honours the limit.
+const ROOT_NODE_MAX_COLUMNS: usize = 200_000;
+
 /// Each VM's site before window `first` under `plan`.
 fn sites_before(costs: &Costs, plan: &Plan, first: usize) -> Vec<SiteId> {
     (0..costs.instance.num_vms())
@@ -298,8 +304,9 @@ pub fn solve_from(
 }
 
 /// Proven lower bounds, each `None` where it was not found by `deadline` or its model is too
-/// large: the whole horizon's (its root node with `knobs.root_bound`, else its LP
-/// relaxation) and the sum of the blocks' free-start root nodes.
+/// large: the whole horizon's (its root node with `knobs.root_bound` up to
+/// [`ROOT_NODE_MAX_COLUMNS`], else its LP relaxation) and the sum of the blocks' free-start
+/// root nodes.
 fn bounds(
     costs: &Costs,
     settings: &CommonSettings,
@@ -319,7 +326,7 @@ fn bounds(
                 return None;
             }
             let whole = Horizon::whole(costs);
-            if knobs.root_bound {
+            if knobs.root_bound && columns(instance.num_windows()) <= ROOT_NODE_MAX_COLUMNS {
                 lp_bound(costs, &whole, settings, limit())
             } else {
                 relaxation_bound(costs, &whole, settings, limit())

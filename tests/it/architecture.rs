@@ -11,6 +11,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("error", &[]),
     ("interrupt", &[]),
     ("rng", &[]),
+    ("chart", &[]),
     ("scoring", &["domain", "scoring"]),
     (
         "solvers",

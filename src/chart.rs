@@ -1,0 +1,370 @@
+//! Line charts as self-contained SVG, drawn by this module: axes with units, linear or
+//! logarithmic scales with round ticks, series with markers, dashed reference lines and a
+//! legend. No script, no font files and no network address: a chart opens offline in any
+//! browser and can be attached to a ticket. The scaling plots of docs/SCALE.md are drawn with
+//! it (`examples/scale_plot.rs`).
+
+use std::fmt::Write;
+
+/// How an axis maps values to positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// Equal steps for equal differences; ticks at 1, 2 or 5 × 10^k steps.
+    Linear,
+    /// Equal steps for equal ratios; ticks at powers of ten (and 2 and 5 between them when the
+    /// range spans less than three decades). Values ≤ 0 are not drawn.
+    Log,
+}
+
+/// An axis: its title (with the unit) and scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// Title, with the unit, e.g. "peak memory (MB)".
+    pub label: String,
+    /// Linear or logarithmic.
+    pub scale: Scale,
+}
+
+/// A series of points, joined in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend text.
+    pub name: String,
+    /// (x, y) points; non-finite ones (and ≤ 0 ones on a log axis) are left out.
+    pub points: Vec<(f64, f64)>,
+    /// A dashed line without markers, for references such as linear growth.
+    pub dashed: bool,
+}
+
+/// A line chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineChart {
+    /// Title above the plot.
+    pub title: String,
+    /// The horizontal axis.
+    pub x: Axis,
+    /// The vertical axis.
+    pub y: Axis,
+    /// The series, drawn in order with the colours of [`PALETTE`].
+    pub series: Vec<Series>,
+}
+
+/// Okabe and Ito's colour-blind-safe palette.
+pub const PALETTE: [&str; 7] = [
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+];
+
+/// Width of one chart, px.
+pub const WIDTH: f64 = 420.0;
+/// Height of one chart, px.
+pub const HEIGHT: f64 = 300.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 34.0;
+const BOTTOM: f64 = 46.0;
+
+/// Escapes text for SVG.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A tick label: at most three significant digits, with k and M for thousands and millions.
+pub fn tick_label(value: f64) -> String {
+    let a = value.abs();
+    let (scaled, suffix) = if a >= 1e6 {
+        (value / 1e6, "M")
+    } else if a >= 1e4 {
+        (value / 1e3, "k")
+    } else {
+        (value, "")
+    };
+    let text = if scaled == 0.0 {
+        "0".to_string()
+    } else {
+        let digits = (2 - scaled.abs().log10().floor() as i32).clamp(0, 6) as usize;
+        let text = format!("{scaled:.digits$}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        }
+    };
+    format!("{text}{suffix}")
+}
+
+/// The range of an axis and its ticks.
+struct Ticks {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+fn ticks(values: &[f64], scale: Scale) -> Ticks {
+    let (mut lo, mut hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !lo.is_finite() {
+        (lo, hi) = match scale {
+            Scale::Linear => (0.0, 1.0),
+            Scale::Log => (1.0, 10.0),
+        };
+    }
+    match scale {
+        Scale::Linear => {
+            if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
+                (lo, hi) = (lo - 0.5 * lo.abs().max(1.0), hi + 0.5 * hi.abs().max(1.0));
+            }
+            let raw = (hi - lo) / 5.0;
+            let magnitude = 10f64.powf(raw.log10().floor());
+            let step = [1.0, 2.0, 5.0, 10.0]
+                .iter()
+                .map(|m| m * magnitude)
+                .find(|&s| s >= raw)
+                .unwrap_or(10.0 * magnitude);
+            let first = (lo / step).floor() * step;
+            let last = (hi / step).ceil() * step;
+            let count = ((last - first) / step).round() as usize;
+            Ticks {
+                lo: first,
+                hi: last,
+                ticks: (0..=count).map(|i| first + i as f64 * step).collect(),
+            }
+        }
+        Scale::Log => {
+            let first = lo.log10().floor() as i32;
+            let mut last = hi.log10().ceil() as i32;
+            if last == first {
+                last += 1;
+            }
+            let mantissas: &[f64] = if last - first < 3 {
+                &[1.0, 2.0, 5.0]
+            } else {
+                &[1.0]
+            };
+            let mut ticks = Vec::new();
+            for k in first..=last {
+                for m in mantissas {
+                    let v = m * 10f64.powi(k);
+                    if v <= 10f64.powi(last) * (1.0 + 1e-9) {
+                        ticks.push(v);
+                    }
+                }
+            }
+            Ticks {
+                lo: 10f64.powi(first),
+                hi: 10f64.powi(last),
+                ticks,
+            }
+        }
+    }
+}
+
+impl LineChart {
+    /// The points of every series that the axes can draw.
+    fn drawable(&self) -> Vec<Vec<(f64, f64)>> {
+        let ok = |v: f64, scale: Scale| v.is_finite() && (scale == Scale::Linear || v > 0.0);
+        self.series
+            .iter()
+            .map(|s| {
+                s.points
+                    .iter()
+                    .copied()
+                    .filter(|&(x, y)| ok(x, self.x.scale) && ok(y, self.y.scale))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The chart as an `<svg>` element of [`WIDTH`] × [`HEIGHT`] at (x, y), for
+    /// [`figure`] to place; `id` names it for tests and styles.
+    pub fn svg_at(&self, x: f64, y: f64, id: &str) -> String {
+        let points = self.drawable();
+        let all: Vec<(f64, f64)> = points.iter().flatten().copied().collect();
+        let xs: Vec<f64> = all.iter().map(|p| p.0).collect();
+        let ys: Vec<f64> = all.iter().map(|p| p.1).collect();
+        let tx = ticks(&xs, self.x.scale);
+        let ty = ticks(&ys, self.y.scale);
+        let (w, h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
+        let map = |v: f64, t: &Ticks, scale: Scale| match scale {
+            Scale::Linear => (v - t.lo) / (t.hi - t.lo),
+            Scale::Log => (v.log10() - t.lo.log10()) / (t.hi.log10() - t.lo.log10()),
+        };
+        let px = |v: f64| LEFT + w * map(v, &tx, self.x.scale);
+        let py = |v: f64| TOP + h * (1.0 - map(v, &ty, self.y.scale));
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            r#"<svg id="{id}" class="chart" x="{x}" y="{y}" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">"#
+        );
+        let _ = write!(
+            out,
+            r#"<text x="{}" y="18" text-anchor="middle" font-size="13" font-weight="bold">{}</text>"#,
+            WIDTH / 2.0,
+            escape(&self.title)
+        );
+        // Grid and ticks.
+        for &t in &tx.ticks {
+            let p = px(t);
+            let _ = write!(
+                out,
+                r##"<line x1="{p:.1}" y1="{TOP}" x2="{p:.1}" y2="{:.1}" stroke="#e4e4e4"/><text x="{p:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
+                TOP + h,
+                TOP + h + 14.0,
+                tick_label(t)
+            );
+        }
+        for &t in &ty.ticks {
+            let p = py(t);
+            let _ = write!(
+                out,
+                r##"<line x1="{LEFT}" y1="{p:.1}" x2="{:.1}" y2="{p:.1}" stroke="#e4e4e4"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+                LEFT + w,
+                LEFT - 5.0,
+                p + 4.0,
+                tick_label(t)
+            );
+        }
+        let _ = write!(
+            out,
+            r##"<rect x="{LEFT}" y="{TOP}" width="{w}" height="{h}" fill="none" stroke="#444"/>"##
+        );
+        let _ = write!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            LEFT + w / 2.0,
+            HEIGHT - 8.0,
+            escape(&self.x.label)
+        );
+        let _ = write!(
+            out,
+            r#"<text transform="translate(14 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"#,
+            TOP + h / 2.0,
+            escape(&self.y.label)
+        );
+        if all.is_empty() {
+            let _ = write!(
+                out,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#888">no data</text>"##,
+                LEFT + w / 2.0,
+                TOP + h / 2.0
+            );
+        }
+        // Series, then the legend.
+        for (i, (series, pts)) in self.series.iter().zip(&points).enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let path: Vec<String> = pts
+                .iter()
+                .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
+                .collect();
+            let dash = if series.dashed {
+                r#" stroke-dasharray="5 4""#
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                r#"<polyline class="series" fill="none" stroke="{colour}" stroke-width="2"{dash} points="{}"><title>{}</title></polyline>"#,
+                path.join(" "),
+                escape(&series.name)
+            );
+            if !series.dashed {
+                for &(x, y) in pts {
+                    let _ = write!(
+                        out,
+                        r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"><title>{}: {}, {}</title></circle>"#,
+                        px(x),
+                        py(y),
+                        escape(&series.name),
+                        tick_label(x),
+                        tick_label(y)
+                    );
+                }
+            }
+            let ly = TOP + 12.0 + 14.0 * i as f64;
+            let _ = write!(
+                out,
+                r#"<line x1="{:.1}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}">{}</text>"#,
+                LEFT + 8.0,
+                LEFT + 26.0,
+                LEFT + 30.0,
+                ly + 4.0,
+                escape(&series.name)
+            );
+        }
+        out.push_str("</svg>");
+        out
+    }
+}
+
+/// Charts side by side in one SVG document, `columns` to a row.
+pub fn figure(charts: &[LineChart], columns: usize) -> String {
+    let columns = columns.max(1);
+    let rows = charts.len().div_ceil(columns).max(1);
+    let (width, height) = (
+        WIDTH * columns.min(charts.len().max(1)) as f64,
+        HEIGHT * rows as f64,
+    );
+    let mut out = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}"><rect width="100%" height="100%" fill="white"/>"#
+    );
+    for (i, chart) in charts.iter().enumerate() {
+        let (x, y) = (WIDTH * (i % columns) as f64, HEIGHT * (i / columns) as f64);
+        out.push_str(&chart.svg_at(x, y, &format!("chart-{i}")));
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(tick_label(0.0), "0");
+        assert_eq!(tick_label(500.0), "500");
+        assert_eq!(tick_label(2000.0), "2000");
+        assert_eq!(tick_label(50000.0), "50k");
+        assert_eq!(tick_label(0.25), "0.25");
+        assert_eq!(tick_label(1.5e6), "1.5M");
+    }
+
+    #[test]
+    fn ticks_cover_the_values() {
+        let t = ticks(&[3.0, 47.0], Scale::Linear);
+        assert!(t.lo <= 3.0 && t.hi >= 47.0);
+        assert!(t.ticks.len() >= 3 && t.ticks.len() <= 12, "{:?}", t.ticks);
+        let t = ticks(&[500.0, 50_000.0], Scale::Log);
+        assert_eq!((t.lo, t.hi), (100.0, 100_000.0));
+        assert!(t.ticks.contains(&1000.0) && t.ticks.contains(&10_000.0));
+    }
+
+    #[test]
+    fn a_chart_draws_every_drawable_point_and_skips_the_rest() {
+        let chart = LineChart {
+            title: "t <&>".into(),
+            x: Axis {
+                label: "VMs".into(),
+                scale: Scale::Log,
+            },
+            y: Axis {
+                label: "s".into(),
+                scale: Scale::Log,
+            },
+            series: vec![Series {
+                name: "fleet".into(),
+                points: vec![(500.0, 1.0), (1000.0, 2.0), (0.0, 3.0), (f64::NAN, 1.0)],
+                dashed: false,
+            }],
+        };
+        let svg = figure(&[chart], 1);
+        assert_eq!(svg.matches("<circle").count(), 2);
+        assert!(svg.contains("t &lt;&amp;&gt;"));
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+    }
+}
