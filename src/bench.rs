@@ -50,6 +50,9 @@ pub fn run(instances: &[(String, Instance)], configs: &[SolverConfig]) -> Vec<Be
                 break;
             }
             let started = Instant::now();
+            let progress = &config.common.progress;
+            progress.restart();
+            progress.phase(&format!("{name} · {}", config.name));
             let outcome = config.solver.solve(&costs, &config.common, started);
             let runtime_s = started.elapsed().as_secs_f64();
             let evaluation = outcome.plan.as_ref().map(|plan| evaluate(&costs, plan));

@@ -6,6 +6,7 @@ mod cli;
 use clap::Parser;
 use cli::args::{estimate_options, Cli, Command};
 use cli::commands::{self, Exit, Failure, PlanOptions};
+use cli::progress::Show;
 use std::process::ExitCode;
 use wattshift::generate::{GenerateOptions, DEFAULT_KIND_SHARES};
 use wattshift::interrupt::Interrupt;
@@ -20,9 +21,13 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
                 time_limit_s: a.time_limit,
                 gap: a.gap,
                 threads: a.threads.map(usize::from),
+                seed: a.seed,
                 verbose: a.verbose,
                 force: a.force,
+                json: a.json,
                 interrupt: interrupt.clone(),
+                progress: commands::progress_for(a.verbose),
+                show: Show::choose(a.quiet),
             };
             commands::plan(&a.dir, &a.out, &options)
         }
@@ -32,6 +37,7 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             json,
         } => commands::evaluate_placement(&dir, &placement, json),
         Command::Bench(a) => {
+            let progress = commands::progress_for(a.verbose);
             let options: Vec<PlanOptions> = a
                 .solvers
                 .into_iter()
@@ -39,7 +45,11 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
                     solver,
                     time_limit_s: a.time_limit,
                     threads: a.threads.map(usize::from),
+                    seed: a.seed,
+                    verbose: a.verbose,
                     interrupt: interrupt.clone(),
+                    progress: progress.clone(),
+                    show: Show::choose(a.quiet),
                     ..PlanOptions::default()
                 })
                 .collect();

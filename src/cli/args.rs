@@ -107,12 +107,21 @@ pub struct BenchArgs {
     /// A solver or configuration, as for plan; repeat for each.
     #[arg(long = "solver", required = true)]
     pub solvers: Vec<String>,
-    /// Overrides every configuration's time limit, s.
-    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
+    /// Overrides every configuration's time limit: 90, 90s, 2m or 1h (seconds without a unit).
+    #[arg(long, allow_negative_numbers = true, value_parser = duration_s)]
     pub time_limit: Option<f64>,
     /// Worker threads (0: one per core; at most 1024).
     #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS as i64))]
     pub threads: Option<u16>,
+    /// Overrides every configuration's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Also print the solvers' HiGHS logs, to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// No progress on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
     /// table, csv, json or markdown.
     #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
     pub format: BenchFormat,
@@ -242,8 +251,9 @@ pub struct PlanArgs {
     /// solvers/ (e.g. windows-6), or a path to a .toml file.
     #[arg(long, default_value = "auto")]
     pub solver: String,
-    /// Wall-clock limit in seconds; at the limit the best plan found is returned with its bound.
-    #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
+    /// Wall-clock limit: 90, 90s, 2m or 1h (seconds without a unit); at the limit the best
+    /// plan found is returned with its bound.
+    #[arg(long, allow_negative_numbers = true, value_parser = duration_s)]
     pub time_limit: Option<f64>,
     /// Relative optimality gap at which to stop (default 1e-6).
     #[arg(long, allow_negative_numbers = true, value_parser = non_negative_f64)]
@@ -251,9 +261,18 @@ pub struct PlanArgs {
     /// Worker threads (0: one per core; at most 1024). The plan does not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS as i64))]
     pub threads: Option<u16>,
-    /// Print the MILP size and HiGHS's log to stderr.
+    /// Seed of the randomised searches (overrides the configuration's; default 1).
     #[arg(long)]
+    pub seed: Option<u64>,
+    /// Also print the solver's notes and HiGHS's log, to stderr.
+    #[arg(short, long)]
     pub verbose: bool,
+    /// No progress on stderr (warnings and errors still show).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print summary.json to stdout (the same bytes as the file) instead of the text summary.
+    #[arg(long)]
+    pub json: bool,
     /// Replace OUT even if it holds files that wattshift did not write (never the instance).
     #[arg(long)]
     pub force: bool,
@@ -324,6 +343,23 @@ fn parse_f64(s: &str) -> Result<f64, String> {
         Ok(v)
     } else {
         Err(format!("expected a finite number, found '{s}'"))
+    }
+}
+
+/// A duration in seconds: a number > 0, optionally followed by `s`, `m` or `h`.
+pub fn duration_s(s: &str) -> Result<f64, String> {
+    let text = s.trim();
+    let (number, scale) = match text.chars().last() {
+        Some('s') => (&text[..text.len() - 1], 1.0),
+        Some('m') => (&text[..text.len() - 1], 60.0),
+        Some('h') => (&text[..text.len() - 1], 3600.0),
+        _ => (text, 1.0),
+    };
+    match parse_f64(number.trim()) {
+        Ok(v) if v > 0.0 && (v * scale).is_finite() => Ok(v * scale),
+        _ => Err(format!(
+            "expected a duration > 0 such as 90, 90s, 2m or 1h, found '{s}'"
+        )),
     }
 }
 

@@ -20,7 +20,9 @@ use wattshift::scoring::migration::{estimate_batch, BatchEstimate, MigrationEsti
 use wattshift::solvers::Status;
 
 use super::args::BenchFormat;
+use super::progress::{Reporter, Show};
 use super::render;
+use wattshift::progress::Progress;
 
 /// How a command that ran to its end came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,12 +87,29 @@ pub struct PlanOptions {
     pub gap: Option<f64>,
     /// Overrides the configuration's threads.
     pub threads: Option<usize>,
+    /// Overrides the configuration's seed.
+    pub seed: Option<u64>,
     /// Print the solver's notes and HiGHS's log.
     pub verbose: bool,
     /// Replace an output directory that holds files wattshift did not write.
     pub force: bool,
+    /// Print summary.json to standard output instead of the text summary.
+    pub json: bool,
     /// The stop request the solvers watch.
     pub interrupt: Interrupt,
+    /// Where the solvers report their progress (and, with `verbose`, HiGHS's log lines).
+    pub progress: Progress,
+    /// How progress is shown on standard error.
+    pub show: Show,
+}
+
+/// A progress record whose backend log lines go to standard error when `verbose`.
+pub fn progress_for(verbose: bool) -> Progress {
+    if verbose {
+        Progress::with_log(std::sync::Arc::new(|line: &str| eprintln!("{line}")))
+    } else {
+        Progress::new()
+    }
 }
 
 /// Resolves a configuration and applies the command line's overrides.
@@ -100,8 +119,10 @@ fn configure(options: &PlanOptions) -> Result<SolverConfig, InputError> {
     s.time_limit_s = options.time_limit_s.or(s.time_limit_s);
     s.gap = options.gap.unwrap_or(s.gap);
     s.threads = options.threads.unwrap_or(s.threads);
+    s.seed = options.seed.unwrap_or(s.seed);
     s.verbose = options.verbose;
     s.interrupt = options.interrupt.clone();
+    s.progress = options.progress.clone();
     s.validate()
         .map_err(|message| InputError::file(&options.solver, message))?;
     Ok(config)
@@ -147,19 +168,27 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
             }
         };
         let settings = &config.common;
+        settings.progress.restart();
+        let reporter =
+            Reporter::start(settings.progress.clone(), options.show, config.name.clone());
         let outcome = config.solver.solve(&costs, settings, started);
-        if settings.verbose {
-            for note in &outcome.notes {
-                eprintln!("{note}");
-            }
-        }
-        Ok(build_plan_report(
+        let report = build_plan_report(
             &costs,
             &config.name,
             &outcome,
             settings,
             started.elapsed().as_secs_f64(),
-        ))
+        );
+        settings
+            .progress
+            .settle(report.summary.objective_eur, report.summary.bound_eur);
+        reporter.finish();
+        if settings.verbose {
+            for note in &outcome.notes {
+                eprintln!("{note}");
+            }
+        }
+        Ok(report)
     })?;
     if let Some(solved) = &report.solved {
         if !solved.evaluation.is_feasible() {
@@ -176,9 +205,17 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
     for warning in &s.warnings {
         eprintln!("warning: {warning}");
     }
-    println!("{}", render::summary(s));
-    for reason in &s.infeasible_because {
-        println!("  infeasible: {reason}");
+    if options.json {
+        // Exactly the bytes of summary.json, and nothing else on standard output.
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(&write::summary_json(s));
+        let _ = stdout.flush();
+    } else {
+        println!("{}", render::summary(s));
+        for reason in &s.infeasible_because {
+            println!("  infeasible: {reason}");
+        }
     }
     Ok(match s.status {
         Status::Optimal | Status::Feasible => Exit::Done,
@@ -202,7 +239,14 @@ pub fn bench(
         .map(|dir| Ok((dir.display().to_string(), read_instance(dir)?)))
         .collect::<Result<Vec<_>, InputError>>()?;
     let threads = configs.first().map_or(0, |c| c.common.threads);
+    let show = options.first().map_or(Show::Nothing, |o| o.show);
+    let progress = options
+        .first()
+        .map(|o| o.progress.clone())
+        .unwrap_or_default();
+    let reporter = Reporter::start(progress, show, String::new());
     let rows = with_threads(threads, || wattshift::bench::run(&instances, &configs));
+    reporter.finish();
     let text = match format {
         BenchFormat::Table => wattshift::bench::to_table(&rows),
         BenchFormat::Csv => wattshift::bench::to_csv(&rows),

@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod progress;
 pub mod render;
 pub mod shards;
 pub mod signals;

@@ -5,12 +5,13 @@
 //! VMs × windows × sites² per phase, builds no model that does not fit, and every phase reads
 //! the clock.
 
-use super::lagrange::{lower_bound, resume, LagrangeBound};
+use super::lagrange::{resume, LagrangeBound};
 use super::repair::repair;
 use super::{
     paths, windows, CommonSettings, FleetSettings, Outcome, PathsSettings, Status, WindowsSettings,
 };
 use crate::domain::plan::Plan;
+use crate::progress::Progress;
 use crate::scoring::costs::Costs;
 use crate::scoring::evaluate::evaluate;
 use std::time::{Duration, Instant};
@@ -25,7 +26,9 @@ use std::time::{Duration, Instant};
 /// 3. **bound again** (the other half of `bound_share`): the decomposition on from its best
 ///    prices, its steps now aimed at the re-routed plan's cost;
 /// 4. **improve** (the rest): the windowed solver from that plan (block MILPs where they fit,
-///    local search polish), whose own bounds join the decomposition's.
+///    local search polish), whose own bounds join the decomposition's;
+/// 5. with a time limit, whatever time the windowed solver leaves goes to the bound again,
+///    aimed at the final plan.
 ///
 /// The outcome is `optimal` when the best bound proves the plan within the gap setting.
 ///
@@ -52,14 +55,23 @@ pub fn solve(
     // The bound's time and iterations are split in two halves: the first aims its steps at
     // the stay plan's cost, the second, after re-routing, at the better plan.
     let half_iterations = knobs.bound_iterations.div_ceil(2);
+    let progress = &common.progress;
+    progress.plan(stay_eur);
+    progress.phase("bound");
     let bound_end = phase_end(knobs.bound_share / 2.0);
-    let decomposition = lower_bound(costs, Some(stay_eur), half_iterations, &|| {
-        common.out_of_time(started) || bound_end.is_some_and(|end| Instant::now() >= end)
-    });
+    let decomposition = resume(
+        costs,
+        None,
+        Some(stay_eur),
+        half_iterations,
+        &|| common.out_of_time(started) || bound_end.is_some_and(|end| Instant::now() >= end),
+        progress,
+    );
     notes.push(decomposition_note(&decomposition, started));
 
     let mut plan = (stay, stay_eur);
     if decomposition.bound_eur.is_some() && !common.out_of_time(started) {
+        progress.phase("re-route");
         let reroute_end = phase_end(knobs.reroute_share);
         let reroute_common = CommonSettings {
             time_limit_s: reroute_end
@@ -83,9 +95,11 @@ pub fn solve(
             started.elapsed().as_secs_f64()
         ));
         if rerouted_eur < plan.1 {
+            progress.plan(rerouted_eur);
             plan = (rerouted, rerouted_eur);
         }
     }
+    progress.phase("bound");
     let bound_end = phase_end(knobs.bound_share / 2.0);
     let decomposition = if decomposition.bound_eur.is_some() {
         let resumed = resume(
@@ -94,6 +108,7 @@ pub fn solve(
             Some(plan.1),
             knobs.bound_iterations - half_iterations,
             &|| common.out_of_time(started) || bound_end.is_some_and(|end| Instant::now() >= end),
+            progress,
         );
         notes.push(decomposition_note(&resumed, started));
         resumed
@@ -109,6 +124,30 @@ pub fn solve(
         return outcome;
     };
     let objective = evaluate(costs, plan).objective_eur;
+    // The windowed solver may end early (its passes stop improving): the time left goes to the
+    // bound, its steps aimed at the final plan.
+    let proven =
+        |bound: Option<f64>| bound.is_some_and(|b| objective - b <= common.gap * objective.abs());
+    let decomposition = if limit.is_some()
+        && decomposition.bound_eur.is_some()
+        && !proven(outcome.bound_eur)
+        && !proven(decomposition.bound_eur)
+        && !common.out_of_time(started)
+    {
+        progress.phase("bound");
+        let resumed = resume(
+            costs,
+            Some(decomposition),
+            Some(objective),
+            knobs.bound_iterations,
+            &|| common.out_of_time(started),
+            progress,
+        );
+        outcome.notes.push(decomposition_note(&resumed, started));
+        resumed
+    } else {
+        decomposition
+    };
     let best_bound = match (outcome.bound_eur, decomposition.bound_eur) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
@@ -170,8 +209,16 @@ pub fn bound_and_plan(
         .as_ref()
         .map(|plan| evaluate(costs, plan).objective_eur);
     let bound = match vm_side {
-        None => resume(costs, None, target, iterations, &never),
-        Some(solve) => super::lagrange::resume_with(costs, None, target, iterations, &never, solve),
+        None => resume(costs, None, target, iterations, &never, &Progress::new()),
+        Some(solve) => super::lagrange::resume_with(
+            costs,
+            None,
+            target,
+            iterations,
+            &never,
+            solve,
+            &Progress::new(),
+        ),
     };
     let plan = match (stay, bound.bound_eur) {
         (Some(stay), Some(_)) => {

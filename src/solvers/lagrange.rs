@@ -26,6 +26,7 @@
 
 use super::exact::{group_vms, Group, Horizon};
 use crate::domain::instance::{SiteId, VmId};
+use crate::progress::Progress;
 use crate::scoring::costs::Costs;
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -397,19 +398,27 @@ pub fn lower_bound(
     max_iterations: usize,
     out_of_time: &(dyn Fn() -> bool + Sync),
 ) -> LagrangeBound {
-    resume(costs, None, target_eur, max_iterations, out_of_time)
+    resume(
+        costs,
+        None,
+        target_eur,
+        max_iterations,
+        out_of_time,
+        &Progress::new(),
+    )
 }
 
 /// Runs the decomposition on from `previous`'s best prices (the fluid prices without one), with
 /// steps aimed at `target_eur` (typically a better plan found since), for up to
 /// `max_iterations` more price updates; the bound returned is the best of both runs, and the
-/// iterations count both.
+/// iterations count both. Each new best bound goes to `progress`.
 pub fn resume(
     costs: &Costs,
     previous: Option<LagrangeBound>,
     target_eur: Option<f64>,
     max_iterations: usize,
     out_of_time: &(dyn Fn() -> bool + Sync),
+    progress: &Progress,
 ) -> LagrangeBound {
     let side = VmSide::new(costs);
     let chunks: Vec<usize> = (0..side.num_chunks()).collect();
@@ -421,6 +430,7 @@ pub fn resume(
         max_iterations,
         out_of_time,
         &solve,
+        progress,
     )
 }
 
@@ -433,6 +443,7 @@ pub fn resume_with(
     max_iterations: usize,
     out_of_time: &(dyn Fn() -> bool + Sync),
     vm_side: &SolveVmSide,
+    progress: &Progress,
 ) -> LagrangeBound {
     let instance = costs.instance;
     let windows = instance.num_windows();
@@ -519,6 +530,7 @@ pub fn resume_with(
             }
             out.bound_eur = Some(value);
             out.prices = prices.clone();
+            progress.bound(value);
         } else {
             stalled += 1;
             if stalled >= 25 {

@@ -7,6 +7,7 @@
 //! key that the chosen solver does not take is an error (see [`crate::config`]).
 
 use crate::interrupt::Interrupt;
+use crate::progress::Progress;
 use serde::Deserialize;
 use std::time::Instant;
 
@@ -32,6 +33,10 @@ pub struct CommonSettings {
     /// A stop request (Ctrl-C, SIGTERM) shared with whoever catches the signal (default: a
     /// fresh token nobody requests). Once requested, every phase sees no time left.
     pub interrupt: Interrupt,
+    /// Where the solve reports its phase, best plan and bound as it goes, and where a
+    /// backend's log lines go with `verbose` (default: a fresh record nobody reads). Clones
+    /// share it.
+    pub progress: Progress,
 }
 
 impl Default for CommonSettings {
@@ -43,6 +48,7 @@ impl Default for CommonSettings {
             threads: 0,
             verbose: false,
             interrupt: Interrupt::new(),
+            progress: Progress::new(),
         }
     }
 }

@@ -256,6 +256,7 @@ pub fn solve_from(
             objective_eur: None,
         };
     };
+    settings.progress.plan(objective);
     notes.push(format!(
         "start: {objective} EUR at {:.1} s",
         started.elapsed().as_secs_f64()
@@ -320,7 +321,7 @@ fn bounds(
     let limit = || deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
     let columns = |windows: usize| instance.num_vms() * num_sites * num_sites * windows;
     let longest = blocks.iter().map(|&(f, e)| e - f).max().unwrap_or(0);
-    rayon::join(
+    let (root, blocks_bound) = rayon::join(
         || {
             if columns(instance.num_windows()) > ROOT_BOUND_MAX_COLUMNS {
                 return None;
@@ -351,7 +352,11 @@ fn bounds(
                 })
                 .sum()
         },
-    )
+    );
+    for bound in [root, blocks_bound].into_iter().flatten() {
+        settings.progress.bound(bound);
+    }
+    (root, blocks_bound)
 }
 
 /// The best plan so far and what it costs.
@@ -550,6 +555,7 @@ fn coordinate(
                 super::local::improve(costs, best.plan.clone(), &polish, &knobs.local(), started);
             best.accept(costs, polished);
         }
+        settings.progress.plan(best.objective);
         notes.push(format!(
             "pass {}: {} EUR at {:.1} s",
             pass + 1,

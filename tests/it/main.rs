@@ -10,6 +10,7 @@ mod generate;
 mod heuristics;
 mod network;
 mod oracle;
+mod pipelines;
 mod random_oracle;
 mod readme;
 mod safety;

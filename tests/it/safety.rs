@@ -455,7 +455,7 @@ fn messages_name_the_real_problem() {
     assert_eq!(result.status.code(), Some(2));
     let stderr = text(&result.stderr);
     assert!(
-        stderr.contains("expected a number > 0") && !stderr.contains("'-- -1'"),
+        stderr.contains("expected a duration > 0") && !stderr.contains("'-- -1'"),
         "{stderr}"
     );
 

@@ -5,7 +5,7 @@ use super::groups::*;
 use super::model::*;
 use super::Horizon;
 use crate::domain::plan::Plan;
-use crate::interrupt::Interrupt;
+use crate::progress::Progress;
 use crate::scoring::costs::Costs;
 use crate::solvers::{CommonSettings, Outcome, Status};
 use good_lp::solvers::highs::highs;
@@ -191,9 +191,12 @@ pub(super) fn solve_model(
         Ok(model) => model,
         Err(e) => return fallback(notes, format!("HiGHS rejected the model: {e}"), None),
     };
-    if settings.verbose {
+    // HiGHS's log goes through the callback to the progress's sink (standard error in the
+    // binary), never to standard output.
+    let verbose = settings.verbose && settings.progress.logs();
+    if verbose {
         model.set_option("output_flag", true);
-        model.set_option("log_to_console", true);
+        model.set_option("log_to_console", false);
     } else {
         model.make_quiet();
     }
@@ -232,7 +235,14 @@ pub(super) fn solve_model(
     if settings.interrupt.is_requested() {
         return fallback(notes, "interrupted before HiGHS started".into(), None);
     }
-    watch_interrupt(&mut model, &settings.interrupt);
+    let whole = *horizon == Horizon::whole(costs);
+    let watch = Watch {
+        interrupt: settings.interrupt.flag(),
+        progress: &settings.progress,
+        report_bound: whole && mode != Mode::Lp,
+        report_plan: whole && mode == Mode::Milp,
+    };
+    watch_model(&mut model, &watch, verbose);
     let solved = match model.try_solve() {
         Ok(solved) => solved,
         Err(e) => return fallback(notes, format!("HiGHS failed: {e:?}"), None),
@@ -303,43 +313,77 @@ pub(super) fn solve_model(
     }
 }
 
-/// HiGHS's callback: asks it to stop once the [`Interrupt`] behind `data` is requested.
-pub(super) unsafe extern "C" fn interrupt_callback(
-    _kind: std::os::raw::c_int,
-    _message: *const std::os::raw::c_char,
-    _data_out: *const highs_sys::HighsCallbackDataOut,
+/// What HiGHS's callback sees during one solve: the stop token, where progress and log lines
+/// go, and whether this model's objective is the whole plan's cost (so that its primal and dual
+/// bounds are the plan's and may be reported).
+struct Watch<'a> {
+    interrupt: &'a AtomicBool,
+    progress: &'a Progress,
+    /// Report the MIP's dual bound (the whole horizon's model).
+    report_bound: bool,
+    /// Report the MIP's incumbents too (the whole horizon's MILP, not its root node alone).
+    report_plan: bool,
+}
+
+/// HiGHS's callback: asks it to stop once the [`crate::interrupt::Interrupt`] is requested, forwards log lines to
+/// the progress's log sink, and reports the whole horizon's incumbents and dual bounds.
+unsafe extern "C" fn callback(
+    kind: std::os::raw::c_int,
+    message: *const std::os::raw::c_char,
+    data_out: *const highs_sys::HighsCallbackDataOut,
     data_in: *mut highs_sys::HighsCallbackDataIn,
     user_data: *mut std::os::raw::c_void,
 ) {
-    if data_in.is_null() || user_data.is_null() {
+    if user_data.is_null() {
         return;
     }
-    // SAFETY: `user_data` is the `AtomicBool` of an `Interrupt` that `watch_interrupt`'s
-    // caller keeps alive (in its settings) until the solve returns; `data_in` is HiGHS's.
-    let requested = unsafe { &*(user_data as *const AtomicBool) }.load(Ordering::SeqCst);
-    if requested {
+    // SAFETY: `user_data` is the `Watch` that `solve_model` keeps on its stack until the solve
+    // returns; `message`, `data_out` and `data_in` are HiGHS's, valid for this call.
+    let watch = unsafe { &*(user_data as *const Watch) };
+    if kind == highs_sys::kHighsCallbackLogging as std::os::raw::c_int {
+        if !message.is_null() {
+            let line = unsafe { std::ffi::CStr::from_ptr(message) }.to_string_lossy();
+            watch.progress.log(line.trim_end_matches('\n'));
+        }
+        return;
+    }
+    if !data_out.is_null() {
+        let out = unsafe { &*data_out };
+        if watch.report_bound {
+            watch.progress.bound(out.mip_dual_bound);
+        }
+        if watch.report_plan {
+            watch.progress.plan(out.mip_primal_bound);
+        }
+    }
+    if !data_in.is_null() && watch.interrupt.load(Ordering::SeqCst) {
         unsafe { (*data_in).user_interrupt = 1 };
     }
 }
 
-/// Lets a requested stop end a HiGHS solve: HiGHS polls the token in its simplex, interior
-/// point and branch-and-bound loops and then returns its best solution and bound so far.
-pub(super) fn watch_interrupt(model: &mut highs::Model, interrupt: &Interrupt) {
-    let flag: *const AtomicBool = interrupt.flag();
+/// Installs [`callback`] on `model` for `watch`: HiGHS polls the stop token in its simplex,
+/// interior point and branch-and-bound loops and then returns its best solution and bound so
+/// far; with `verbose`, its log goes to the progress's sink instead of standard output.
+fn watch_model(model: &mut highs::Model, watch: &Watch, verbose: bool) {
     let ptr = model.as_mut_ptr();
-    // SAFETY: `ptr` is the live HiGHS instance of `model`; the flag outlives the solve, since
-    // the settings that own the token are borrowed for the whole of `solve_model`.
+    // SAFETY: `ptr` is the live HiGHS instance of `model`; `watch` outlives the solve (see
+    // `callback`).
     unsafe {
         highs_sys::Highs_setCallback(
             ptr,
-            Some(interrupt_callback),
-            flag as *mut std::os::raw::c_void,
+            Some(callback),
+            watch as *const Watch as *mut std::os::raw::c_void,
         );
-        for kind in [
+        let mut kinds = vec![
             highs_sys::kHighsCallbackSimplexInterrupt,
             highs_sys::kHighsCallbackIpmInterrupt,
             highs_sys::kHighsCallbackMipInterrupt,
-        ] {
+            highs_sys::kHighsCallbackMipImprovingSolution,
+        ];
+        if verbose {
+            kinds.push(highs_sys::kHighsCallbackLogging);
+        }
+        for kind in kinds {
             highs_sys::Highs_startCallback(ptr, kind);
         }
     }

@@ -203,6 +203,7 @@ pub fn solve(
     let instance = costs.instance;
     let stay = Plan::stay(instance);
     let repaired = repair(costs, &stay);
+    settings.progress.phase("start");
     let heuristic = if settings.out_of_time(started) {
         None
     } else {
@@ -220,7 +221,11 @@ pub fn solve(
             e.is_feasible().then_some((e.objective_eur, plan))
         })
         .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, plan)| plan);
+        .map(|(objective, plan)| {
+            settings.progress.plan(objective);
+            plan
+        });
+    settings.progress.phase("MILP");
     let horizon = Horizon::whole(costs);
     let out = solve_horizon(
         costs,
