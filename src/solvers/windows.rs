@@ -49,7 +49,7 @@
 use super::exact::{lp_bound, relaxation_bound, solve_horizon, Horizon};
 use super::repair::repair;
 use super::{CommonSettings, Outcome, Status, WindowsSettings};
-use crate::domain::instance::SiteId;
+use crate::domain::instance::{SiteId, VmId};
 use crate::domain::plan::Plan;
 use crate::rng::Rng;
 use crate::scoring::costs::Costs;
@@ -382,8 +382,11 @@ impl Incumbent {
 
 /// What one task of a colour round gave.
 struct TaskResult {
-    /// The plan with the task's block re-solved within its site group (`None`: no plan).
-    plan: Option<Plan>,
+    /// The cells (VM, window, site) where the task's re-solved block differs from the plan it
+    /// started from (`None`: no plan). Only the changes are kept: a whole plan per task would
+    /// hold tasks × VMs × windows cells at once, which grows with the square of the windows
+    /// (2 000 VMs × 672 windows peaked at 3.9 GB).
+    changes: Option<Vec<(VmId, usize, SiteId)>>,
     /// Wall time of the task, s.
     seconds: f64,
     /// Whether HiGHS proved the task's MILP optimal.
@@ -418,32 +421,31 @@ fn solve_task(
         candidates: Some(neighbourhood(current, first, end, cheapest, group)),
     };
     let out = solve_horizon(costs, &horizon, current, Some(current), settings, limit);
+    let changes = out.plan.map(|plan| {
+        let mut changes = Vec::new();
+        for v in 0..instance.num_vms() {
+            for t in first..end {
+                if plan.site[[v, t]] != current.site[[v, t]] {
+                    changes.push((v, t, plan.site[[v, t]]));
+                }
+            }
+        }
+        changes
+    });
     TaskResult {
-        plan: out.plan,
+        changes,
         seconds: t0.elapsed().as_secs_f64(),
         optimal: out.status == Status::Optimal,
     }
 }
 
-/// The tasks' plans laid over `plan`: each task's block takes the cells its plan changed. The
-/// tasks of a round change disjoint (VM, window) cells.
-fn merge(
-    plan: &Plan,
-    tasks: &[(usize, usize)],
-    solved: &[TaskResult],
-    blocks: &[(usize, usize)],
-) -> Plan {
+/// `plan` with the changes of `tasks` laid over it. The tasks of a round change disjoint
+/// (VM, window) cells.
+fn merge<'t>(plan: &Plan, tasks: impl IntoIterator<Item = &'t TaskResult>) -> Plan {
     let mut merged = plan.clone();
-    for (&(i, _), task) in tasks.iter().zip(solved) {
-        if let Some(task_plan) = &task.plan {
-            let (first, end) = blocks[i];
-            for v in 0..plan.site.nrows() {
-                for t in first..end {
-                    if task_plan.site[[v, t]] != plan.site[[v, t]] {
-                        merged.site[[v, t]] = task_plan.site[[v, t]];
-                    }
-                }
-            }
+    for task in tasks {
+        for &(v, t, site) in task.changes.iter().flatten() {
+            merged.site[[v, t]] = site;
         }
     }
     merged
@@ -537,10 +539,11 @@ fn coordinate(
             // The tasks meet only through a VM that changes group within a block and through
             // the link budgets, so the merge is checked, and where it fails each task's plan
             // on its own is.
-            let merged = merge(&best.plan, &tasks, &solved, blocks);
+            let merged = merge(&best.plan, &solved);
             if !best.accept(costs, merged) {
-                for task_plan in solved.into_iter().filter_map(|t| t.plan) {
-                    best.accept(costs, task_plan);
+                let round_start = best.plan.clone();
+                for task in solved.iter().filter(|t| t.changes.is_some()) {
+                    best.accept(costs, merge(&round_start, [task]));
                 }
             }
         }
