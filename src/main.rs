@@ -4,7 +4,7 @@
 mod cli;
 
 use clap::Parser;
-use cli::args::{estimate_options, Cli, Command};
+use cli::args::{estimate_options, Cli, Command, RunArgs};
 use cli::commands::{self, Exit, Failure, PlanOptions};
 use cli::progress::Show;
 use std::process::ExitCode;
@@ -18,16 +18,10 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
         Command::Plan(a) => {
             let options = PlanOptions {
                 solver: a.solver,
-                time_limit_s: a.time_limit,
                 gap: a.gap,
-                threads: a.threads.map(usize::from),
-                seed: a.seed,
-                verbose: a.verbose,
                 force: a.force,
                 json: a.json,
-                interrupt: interrupt.clone(),
-                progress: commands::progress_for(a.verbose),
-                show: Show::choose(a.quiet),
+                ..run_options(&a.run, interrupt)
             };
             commands::plan(&a.dir, &a.out, &options)
         }
@@ -37,20 +31,14 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             json,
         } => commands::evaluate_placement(&dir, &placement, json),
         Command::Bench(a) => {
-            let progress = commands::progress_for(a.verbose);
+            // One progress record for every run: bench restarts it before each.
+            let shared = run_options(&a.run, interrupt);
             let options: Vec<PlanOptions> = a
                 .solvers
                 .into_iter()
                 .map(|solver| PlanOptions {
                     solver,
-                    time_limit_s: a.time_limit,
-                    threads: a.threads.map(usize::from),
-                    seed: a.seed,
-                    verbose: a.verbose,
-                    interrupt: interrupt.clone(),
-                    progress: progress.clone(),
-                    show: Show::choose(a.quiet),
-                    ..PlanOptions::default()
+                    ..shared.clone()
                 })
                 .collect();
             commands::bench(&a.dirs, &options, a.format)
@@ -98,6 +86,20 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             &a.out,
             usize::from(a.threads),
         ),
+    }
+}
+
+/// What `plan` and `bench` take from their shared flags.
+fn run_options(run: &RunArgs, interrupt: &Interrupt) -> PlanOptions {
+    PlanOptions {
+        time_limit_s: run.time_limit,
+        threads: run.threads.map(usize::from),
+        seed: run.seed,
+        verbose: run.verbose,
+        interrupt: interrupt.clone(),
+        progress: commands::progress_for(run.verbose),
+        show: Show::choose(run.quiet),
+        ..PlanOptions::default()
     }
 }
 

@@ -99,6 +99,27 @@ pub struct ShardArgs {
     pub threads: u16,
 }
 
+/// What `plan` and `bench` share: limits, threads, seed, and what they print on stderr.
+#[derive(Args)]
+pub struct RunArgs {
+    /// Wall-clock limit (overrides the configuration's): 90, 90s, 2m or 1h (seconds without a
+    /// unit); at the limit the best plan found is returned with its bound.
+    #[arg(long, allow_negative_numbers = true, value_parser = duration_s)]
+    pub time_limit: Option<f64>,
+    /// Worker threads (0: one per core; at most 1024). The plans do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS as i64))]
+    pub threads: Option<u16>,
+    /// Seed of the randomised searches (overrides the configuration's; default 1).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Also print the solver's notes and HiGHS's log, to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// No progress on stderr (warnings and errors still show).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
 #[derive(Args)]
 pub struct BenchArgs {
     /// Instance directories.
@@ -107,21 +128,8 @@ pub struct BenchArgs {
     /// A solver or configuration, as for plan; repeat for each.
     #[arg(long = "solver", required = true)]
     pub solvers: Vec<String>,
-    /// Overrides every configuration's time limit: 90, 90s, 2m or 1h (seconds without a unit).
-    #[arg(long, allow_negative_numbers = true, value_parser = duration_s)]
-    pub time_limit: Option<f64>,
-    /// Worker threads (0: one per core; at most 1024).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS as i64))]
-    pub threads: Option<u16>,
-    /// Overrides every configuration's seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Also print the solvers' HiGHS logs, to stderr.
-    #[arg(short, long)]
-    pub verbose: bool,
-    /// No progress on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// table, csv, json or markdown.
     #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
     pub format: BenchFormat,
@@ -251,25 +259,11 @@ pub struct PlanArgs {
     /// solvers/ (e.g. windows-6), or a path to a .toml file.
     #[arg(long, default_value = "auto")]
     pub solver: String,
-    /// Wall-clock limit: 90, 90s, 2m or 1h (seconds without a unit); at the limit the best
-    /// plan found is returned with its bound.
-    #[arg(long, allow_negative_numbers = true, value_parser = duration_s)]
-    pub time_limit: Option<f64>,
     /// Relative optimality gap at which to stop (default 1e-6).
     #[arg(long, allow_negative_numbers = true, value_parser = non_negative_f64)]
     pub gap: Option<f64>,
-    /// Worker threads (0: one per core; at most 1024). The plan does not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS as i64))]
-    pub threads: Option<u16>,
-    /// Seed of the randomised searches (overrides the configuration's; default 1).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Also print the solver's notes and HiGHS's log, to stderr.
-    #[arg(short, long)]
-    pub verbose: bool,
-    /// No progress on stderr (warnings and errors still show).
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Print summary.json to stdout (the same bytes as the file) instead of the text summary.
     #[arg(long)]
     pub json: bool,
