@@ -47,6 +47,21 @@ pub struct SolverConfig {
 }
 
 impl SolverConfig {
+    /// The configuration as a configuration file holds it: `solver`, its knobs, and the common
+    /// keys `gap`, `seed` and `time_limit_s` (where set). Written out as TOML it parses back to
+    /// the same configuration; summary.json records it so that a plan can be rerun.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(&self.solver).unwrap_or_default();
+        if let Some(map) = value.as_object_mut() {
+            map.insert("gap".into(), serde_json::json!(self.common.gap));
+            map.insert("seed".into(), serde_json::json!(self.common.seed));
+            if let Some(limit) = self.common.time_limit_s {
+                map.insert("time_limit_s".into(), serde_json::json!(limit));
+            }
+        }
+        value
+    }
+
     /// A bare solver with every default.
     pub fn bare(solver: SolverSettings) -> SolverConfig {
         SolverConfig {

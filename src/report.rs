@@ -58,6 +58,16 @@ pub struct Summary {
     /// What the user must hear about the solve (a backend that rejected the model, a claim of
     /// optimality that did not hold, a solver figure that differs from the evaluator's).
     pub warnings: Vec<String>,
+    /// The wattshift version that wrote the summary.
+    pub wattshift_version: String,
+    /// The time limit of the solve, s; null without one.
+    pub time_limit_s: Option<f64>,
+    /// Worker threads the solve ran on.
+    pub threads: usize,
+    /// The resolved solver configuration, as a configuration file holds it (the `solver` key,
+    /// its knobs, `gap`, `seed`, `time_limit_s`); null where the caller did not give it. Written
+    /// out as TOML, it reruns the plan (`plan --solver FILE`).
+    pub settings: Option<serde_json::Value>,
 }
 
 /// How far the evaluator's cost of a plan may differ from a solver's own figure before `plan`
@@ -146,6 +156,10 @@ pub fn build_plan_report(
         sites: instance.num_sites(),
         vms: instance.num_vms(),
         warnings: outcome.warnings.clone(),
+        wattshift_version: env!("CARGO_PKG_VERSION").to_string(),
+        time_limit_s: settings.time_limit_s,
+        threads: rayon::current_num_threads(),
+        settings: None,
     };
     let Some(plan) = &outcome.plan else {
         summary.stop_reason = stop_reason(outcome, settings, None, runtime_s);

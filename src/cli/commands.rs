@@ -179,6 +179,8 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
             settings,
             started.elapsed().as_secs_f64(),
         );
+        let mut report = report;
+        report.summary.settings = Some(config.to_json());
         settings
             .progress
             .settle(report.summary.objective_eur, report.summary.bound_eur);

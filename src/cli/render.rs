@@ -294,6 +294,10 @@ mod tests {
             sites: 1,
             vms: 1,
             warnings: Vec::new(),
+            wattshift_version: String::new(),
+            time_limit_s: None,
+            threads: 1,
+            settings: None,
         });
         assert_eq!(text, "solver exact: unknown\n  runtime 1.23 s");
     }

@@ -37,7 +37,7 @@ macro_rules! registry {
         /// Which solver to run, with its own knobs. A configuration file names it with its
         /// `solver` key; the other keys are the knobs, and a key the solver does not take is an
         /// error.
-        #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
         #[serde(tag = "solver")]
         pub enum SolverSettings {
             $(

@@ -8,7 +8,7 @@
 
 use crate::interrupt::Interrupt;
 use crate::progress::Progress;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// The most worker threads a solve takes: a pool of more threads than this only costs start-up
@@ -89,13 +89,13 @@ impl CommonSettings {
 }
 
 /// The knobs of a solver that has none of its own.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoKnobs {}
 
 /// The solvers whose plan another solver may start from. None of them starts from another
 /// solver's plan, so a chain of starts cannot loop.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StartSolver {
     /// Every VM at its initial site.
@@ -125,7 +125,7 @@ impl StartSolver {
 }
 
 /// The knobs of `paths`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PathsSettings {
     /// Independent restarts, run in parallel (default 4; at least 1).
@@ -139,7 +139,7 @@ impl Default for PathsSettings {
 }
 
 /// The knobs of `local`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LocalSettings {
     /// Independent restarts, run in parallel (default 4; at least 1).
@@ -163,7 +163,7 @@ impl Default for LocalSettings {
 }
 
 /// The knobs of `windows`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WindowsSettings {
     /// Windows per block (default 6; at least 1).
@@ -220,7 +220,7 @@ impl WindowsSettings {
 }
 
 /// The knobs of `fleet`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FleetSettings {
     /// Share of the time limit the decomposition bound gets (default 0.4; in [0, 1]).

@@ -162,11 +162,17 @@ fn same_input_same_output_with_one_thread_and_two() {
                 "{name}: {file} differs"
             );
         }
-        // summary.json differs in runtime_s alone.
+        // summary.json differs in runtime_s and the threads it records alone.
         let mut a = read_json(&one.join("summary.json"));
         let mut b = read_json(&two.join("summary.json"));
-        a["runtime_s"] = serde_json::Value::Null;
-        b["runtime_s"] = serde_json::Value::Null;
+        assert_eq!(
+            (a["threads"].as_u64(), b["threads"].as_u64()),
+            (Some(1), Some(2))
+        );
+        for key in ["runtime_s", "threads"] {
+            a[key] = serde_json::Value::Null;
+            b[key] = serde_json::Value::Null;
+        }
         assert_eq!(a, b, "{name}: summary differs");
     }
 }

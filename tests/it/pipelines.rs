@@ -173,3 +173,56 @@ fn time_limits_take_units_and_seeds_are_flags() {
     assert!(bench.status.success(), "{}", text(&bench.stderr));
     assert!(!text(&bench.stderr).contains("progress:"));
 }
+
+#[test]
+fn a_summary_records_what_reruns_its_plan() {
+    let tmp = TempDir::new("provenance");
+    let dir = repo("tests/data/tiny-latency-anti");
+    let first = tmp.path().join("first");
+    let run = wattshift(&[
+        "plan",
+        dir.to_str().unwrap(),
+        "--out",
+        first.to_str().unwrap(),
+        "--solver",
+        "local",
+        "--seed",
+        "5",
+        "--threads",
+        "2",
+        "-q",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(first.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["wattshift_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(summary["threads"], 2);
+    assert!(summary["time_limit_s"].is_null());
+    let settings = &summary["settings"];
+    assert_eq!(settings["solver"], "local");
+    assert_eq!(settings["seed"], 5);
+    assert!(settings["restarts"].is_u64(), "{settings}");
+    // The recorded settings, as a configuration file, give the same plan.
+    let config = tmp.write(
+        "rerun.toml",
+        toml::to_string(settings).expect("settings as TOML"),
+    );
+    let second = tmp.path().join("second");
+    let rerun = wattshift(&[
+        "plan",
+        dir.to_str().unwrap(),
+        "--out",
+        second.to_str().unwrap(),
+        "--solver",
+        config.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(rerun.status.success(), "{}", text(&rerun.stderr));
+    assert_eq!(
+        std::fs::read(first.join("placement.csv")).unwrap(),
+        std::fs::read(second.join("placement.csv")).unwrap()
+    );
+    let again: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(second.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(&again["settings"], settings);
+}
