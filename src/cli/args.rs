@@ -25,23 +25,44 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Check an instance directory and print what it holds.
-    Validate { dir: PathBuf },
+    #[command(after_help = "Example:\n  wattshift validate instances/eu-day")]
+    Validate {
+        /// Instance directory.
+        dir: PathBuf,
+    },
     /// Plan and write placement.csv, migrations.csv, site_windows.csv and summary.json.
+    #[command(
+        after_help = "Examples:\n  wattshift plan instances/eu-day --out out/eu-day\n  wattshift plan instances/eu-week --out out/eu-week --solver fleet --time-limit 2m --json"
+    )]
     Plan(PlanArgs),
     /// Cost a placement CSV (window, vm, site) from any tool and report each broken constraint.
+    #[command(
+        after_help = "Example:\n  wattshift evaluate instances/eu-day out/eu-day/placement.csv --json"
+    )]
     Evaluate {
+        /// Instance directory.
         dir: PathBuf,
+        /// Placement CSV: window, vm, site (as placement.csv).
         placement: PathBuf,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// One migration's copy-round breakdown (or a batch's, with --count).
+    #[command(
+        after_help = "Example:\n  wattshift estimate --kind precopy --mem-gib 8 --wss-gib 1 --dirty-mib-s 40 --bandwidth-gbps 10"
+    )]
     Estimate(EstimateArgs),
     /// Run solver configurations over instances and print a comparison table.
+    #[command(
+        after_help = "Example:\n  wattshift bench instances/eu-day instances/mixed-kinds --solver exact --solver local --time-limit 30s"
+    )]
     Bench(BenchArgs),
     /// Write a realistic instance of any size drawn from real prices, carbon, PUE, SPECpower
     /// curves and PlanetLab traces; the same arguments and seed give the same bytes.
+    #[command(
+        after_help = "Example:\n  wattshift generate --sites 16 --vms 2000 --windows 168 --region all --out fleet-2k"
+    )]
     Generate(GenerateArgs),
     /// The fleet decomposition alone: its proven lower bound and the plan re-routed at its
     /// prices, with the VM subproblems in this process or split over shard processes
@@ -53,6 +74,9 @@ pub enum Command {
     /// One shard of the decomposition's VM subproblems at given prices: what `bound --shards`
     /// runs in each process, and what a Ray task, a Kubernetes Indexed Job or a Slurm array task
     /// runs on another machine (docs/SCALE.md).
+    #[command(
+        after_help = "Example:\n  wattshift shard instances/eu-day --prices prices.json --index 0 --count 4 --out sums-0.json"
+    )]
     Shard(ShardArgs),
 }
 
@@ -157,8 +181,10 @@ pub struct GenerateArgs {
     /// VMs, 0 to 1,000,000.
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub vms: u32,
+    /// Windows of the horizon.
     #[arg(long)]
     pub windows: usize,
+    /// Seed: the same arguments and seed give the same bytes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Output directory (written atomically).
@@ -173,6 +199,7 @@ pub struct GenerateArgs {
     /// First window, YYYY-MM-DD or YYYY-MM-DDTHH (UTC); default: a day drawn from the seed.
     #[arg(long)]
     pub start: Option<String>,
+    /// Hours per window (0.25 for quarter-hours).
     #[arg(long, allow_negative_numbers = true, default_value_t = 1.0, value_parser = positive_f64)]
     pub window_hours: f64,
     /// Grid zones of the sites, comma-separated (e.g. DE-LU,FR,NL), cycled over the sites.
@@ -184,6 +211,7 @@ pub struct GenerateArgs {
     /// Shares of migration kinds, e.g. precopy=0.6,block=0.1,postcopy=0.1,offline=0.05,respawn=0.1,pinned=0.05.
     #[arg(long, value_parser = parse_kind_shares)]
     pub kinds: Option<[f64; 6]>,
+    /// Carbon price, EUR per tonne CO2e.
     #[arg(long, allow_negative_numbers = true, default_value_t = 0.0, value_parser = non_negative_f64)]
     pub carbon_eur_per_t: f64,
     /// Peak on-site solar power as a share of each site's peak facility power.
@@ -207,6 +235,7 @@ pub struct GenerateArgs {
     /// Migrations in plus out per site and window.
     #[arg(long)]
     pub max_migrations: Option<u32>,
+    /// Migrations that may share a link at once.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: u32,
     /// Draw only K VM templates and make every VM a copy of one at a site of its own, so that
@@ -250,6 +279,7 @@ fn parse_kind_shares(s: &str) -> Result<[f64; 6], String> {
 
 #[derive(Args)]
 pub struct PlanArgs {
+    /// Instance directory.
     pub dir: PathBuf,
     /// Output directory (written atomically: all files or none).
     #[arg(long)]
@@ -298,6 +328,7 @@ pub struct EstimateArgs {
     /// Bottleneck line rate of the path, Gbit/s (not needed for respawn).
     #[arg(long, allow_negative_numbers = true, value_parser = positive_f64)]
     pub bandwidth_gbps: Option<f64>,
+    /// Share of the link's bandwidth that carries data (0 to 1).
     #[arg(long, allow_negative_numbers = true, default_value_t = 0.94, value_parser = efficiency)]
     pub link_efficiency: f64,
     /// Migrations sharing the path at once.
@@ -306,12 +337,16 @@ pub struct EstimateArgs {
     /// Migrate this many identical VMs in waves of at most --concurrency.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub count: Option<u32>,
+    /// Downtime at which pre-copy stops and copies the rest, ms.
     #[arg(long, allow_negative_numbers = true, default_value_t = 300.0, value_parser = positive_f64)]
     pub max_downtime_ms: f64,
+    /// Most pre-copy rounds before the stop-and-copy.
     #[arg(long, default_value_t = 30)]
     pub max_rounds: u32,
+    /// Set-up time of a migration, s.
     #[arg(long, allow_negative_numbers = true, default_value_t = 3.0, value_parser = non_negative_f64)]
     pub setup_s: f64,
+    /// Time to resume the guest after the stop-and-copy, s.
     #[arg(long, allow_negative_numbers = true, default_value_t = 0.05, value_parser = non_negative_f64)]
     pub resume_s: f64,
     /// Start time of a respawned instance, s.
@@ -320,8 +355,10 @@ pub struct EstimateArgs {
     /// Window length, hours: a migration longer than this is infeasible.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1.0, value_parser = positive_f64)]
     pub window_hours: f64,
+    /// Migration energy per MB sent, J.
     #[arg(long, allow_negative_numbers = true, default_value_t = 0.512, value_parser = non_negative_f64)]
     pub energy_j_per_mb: f64,
+    /// Fixed migration energy, J.
     #[arg(long, allow_negative_numbers = true, default_value_t = 20.165, value_parser = non_negative_f64)]
     pub energy_j_fixed: f64,
     /// Print JSON: total_s (the batch makespan) and per_vm for one VM of the first wave.

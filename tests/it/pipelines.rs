@@ -226,3 +226,27 @@ fn a_summary_records_what_reruns_its_plan() {
         serde_json::from_slice(&std::fs::read(second.join("summary.json")).unwrap()).unwrap();
     assert_eq!(&again["settings"], settings);
 }
+
+#[test]
+fn every_command_help_ends_with_an_example_of_itself() {
+    for command in [
+        "validate", "plan", "evaluate", "estimate", "bench", "generate", "bound", "shard",
+    ] {
+        let help = wattshift(&[command, "--help"]);
+        assert!(help.status.success());
+        let help = text(&help.stdout);
+        let example = help
+            .rsplit_once("Example")
+            .unwrap_or_else(|| panic!("{command} --help has no example:\n{help}"))
+            .1;
+        assert!(
+            example.contains(&format!("wattshift {command} ")),
+            "{command}: {example}"
+        );
+    }
+    // Arguments that had no help line before.
+    let generate = text(&wattshift(&["generate", "--help"]).stdout);
+    assert!(generate.contains("Hours per window"), "{generate}");
+    let plan = text(&wattshift(&["plan", "--help"]).stdout);
+    assert!(plan.contains("Instance directory"), "{plan}");
+}
