@@ -8,17 +8,22 @@ use wattshift::scoring::migration::BatchEstimate;
 
 use super::commands::EstimateOptions;
 
+/// `n` and the noun, singular for one: "1 host", "2 hosts".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A short description of an instance: sizes, kinds, prices, connectivity.
 pub fn instance(instance: &Instance) -> String {
     let costs = Costs::new(instance);
     let mut out = String::new();
     let params = &instance.params;
     out.push_str(&format!(
-        "valid instance: {} sites, {} VMs, {} links, {} windows of {} h\n",
-        instance.num_sites(),
-        instance.num_vms(),
-        instance.links.len(),
-        instance.num_windows(),
+        "valid instance: {}, {}, {}, {} of {} h\n",
+        count(instance.num_sites(), "site", "sites"),
+        count(instance.num_vms(), "VM", "VMs"),
+        count(instance.links.len(), "link", "links"),
+        count(instance.num_windows(), "window", "windows"),
         params.window_hours
     ));
     for (s, site) in instance.sites.iter().enumerate() {
@@ -27,13 +32,18 @@ pub fn instance(instance: &Instance) -> String {
         let hi = prices.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let vms = instance.vms.iter().filter(|v| v.initial_site == s).count();
         out.push_str(&format!(
-            "  site {}{}: {} hosts × {} cores, {} GiB, PUE {}, price {lo}..{hi} EUR/MWh, {vms} VMs at start\n",
+            "  site {}{}: {} × {} cores, {} GiB, PUE {}, price {lo}..{hi} EUR/MWh, {} at start\n",
             site.id,
-            if site.zone.is_empty() { String::new() } else { format!(" ({})", site.zone) },
-            site.hosts,
+            if site.zone.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", site.zone)
+            },
+            count(site.hosts as usize, "host", "hosts"),
             site.host_cpu,
             site.host_mem_gib,
             site.pue,
+            count(vms, "VM", "VMs"),
         ));
     }
     let mut kinds = Vec::new();
@@ -100,8 +110,8 @@ pub fn summary(s: &Summary) -> String {
             fmt_opt(s.savings_pct, 2)
         ));
         out.push_str(&format!(
-            "\n  {} migrations ({} late), grid {} kWh, {} kg CO2e",
-            s.migrations.unwrap_or(0),
+            "\n  {} ({} late), grid {} kWh, {} kg CO2e",
+            count(s.migrations.unwrap_or(0), "migration", "migrations"),
             s.late_migrations.unwrap_or(0),
             fmt_opt(s.grid_kwh, 3),
             fmt_opt(s.carbon_kg, 3)
@@ -120,12 +130,12 @@ pub fn summary(s: &Summary) -> String {
 /// What `evaluate` prints: the costs, then every broken constraint.
 pub fn evaluation(evaluation: &Evaluation, violations: &[String]) -> String {
     let mut out = format!(
-        "objective {} EUR (energy {} + carbon {} + migrations {}), {} migrations, grid {} kWh, {} kg CO2e\n",
+        "objective {} EUR (energy {} + carbon {} + migrations {}), {}, grid {} kWh, {} kg CO2e\n",
         evaluation.objective_eur,
         evaluation.energy_eur,
         evaluation.carbon_eur,
         evaluation.migration_eur,
-        evaluation.migrations.len(),
+        count(evaluation.migrations.len(), "migration", "migrations"),
         evaluation.grid_kwh,
         evaluation.carbon_kg
     );
@@ -262,9 +272,12 @@ mod tests {
     fn an_instance_is_described_by_its_sizes_and_sites() {
         let text = instance(&testbed());
         assert!(
-            text.starts_with("valid instance: 2 sites, 10 VMs, 1 links, 24 windows of 1 h\n"),
+            text.starts_with("valid instance: 2 sites, 10 VMs, 1 link, 24 windows of 1 h\n"),
             "{text}"
         );
+        // One of a thing is singular.
+        assert!(text.contains(": 1 host × 16 cores"), "{text}");
+        assert!(text.contains(", 0 VMs at start"), "{text}");
         assert!(text.contains("  migration kinds: 10 block\n"), "{text}");
     }
 
