@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use wattshift::error::InputError;
 use wattshift::io::read::read_instance;
 use wattshift::io::write;
+use wattshift::progress::relative_gap;
 use wattshift::scoring::costs::Costs;
 use wattshift::solvers::fleet::bound_and_plan;
 use wattshift::solvers::lagrange::{ChunkSum, Prices, PricesFile, VmSide};
@@ -78,8 +79,8 @@ pub fn bound(
         site_windows: decomposed.bound.subproblems.1,
         plan_eur,
         gap: match (plan_eur, decomposed.bound.bound_eur) {
-            (Some(p), Some(b)) if p.abs() > 0.0 => Some(((p - b) / p.abs()).max(0.0)),
-            (Some(_), Some(_)) => Some(0.0),
+            // Null where the plan costs 0 and the bound is below it, as in summary.json.
+            (Some(p), Some(b)) => Some(relative_gap(p, b)).filter(|g| g.is_finite()),
             _ => None,
         },
     };

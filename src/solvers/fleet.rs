@@ -116,6 +116,20 @@ pub fn solve(
         decomposition
     };
 
+    // Proven within the gap already: the windowed solver has nothing to add.
+    if within_gap(plan.1, decomposition.bound_eur, common.gap) {
+        notes.push("the decomposition proves the plan within the gap".to_string());
+        return Outcome {
+            bound_eur: decomposition.bound_eur.map(|b| b.min(plan.1)),
+            plan: Some(plan.0),
+            status: Status::Optimal,
+            reasons: Vec::new(),
+            notes,
+            warnings: Vec::new(),
+            objective_eur: None,
+        };
+    }
+    progress.phase("blocks");
     let mut outcome =
         windows::solve_from(costs, common, &windows_knobs(knobs), started, Some(plan));
     notes.append(&mut outcome.notes);
@@ -126,8 +140,7 @@ pub fn solve(
     let objective = evaluate(costs, plan).objective_eur;
     // The windowed solver may end early (its passes stop improving): the time left goes to the
     // bound, its steps aimed at the final plan.
-    let proven =
-        |bound: Option<f64>| bound.is_some_and(|b| objective - b <= common.gap * objective.abs());
+    let proven = |bound: Option<f64>| within_gap(objective, bound, common.gap);
     let decomposition = if limit.is_some()
         && decomposition.bound_eur.is_some()
         && !proven(outcome.bound_eur)
@@ -153,13 +166,15 @@ pub fn solve(
         (a, b) => a.or(b),
     };
     outcome.bound_eur = best_bound.map(|b| b.min(objective));
-    if outcome
-        .bound_eur
-        .is_some_and(|b| objective - b <= common.gap * objective.abs())
-    {
+    if within_gap(objective, outcome.bound_eur, common.gap) {
         outcome.status = Status::Optimal;
     }
     outcome
+}
+
+/// Whether `bound` proves a plan costing `objective` within the relative `gap`.
+fn within_gap(objective: f64, bound: Option<f64>, gap: f64) -> bool {
+    bound.is_some_and(|b| objective - b <= gap * objective.abs())
 }
 
 /// A note on the decomposition's progress.

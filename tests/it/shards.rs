@@ -100,3 +100,61 @@ fn a_shard_refuses_prices_of_another_shape() {
     assert!(stderr.contains("1 windows x 1 sites"), "{stderr}");
     assert!(!out.exists());
 }
+
+#[test]
+fn shard_processes_return_the_chunks_this_process_computes() {
+    use wattshift::solvers::lagrange::{ChunkSum, Prices, PricesFile, VmSide};
+    let tmp = TempDir::new("shard-chunks");
+    let dir = tmp.path().join("fleet");
+    let generated = wattshift(&[
+        "generate",
+        "--sites",
+        "3",
+        "--vms",
+        "600",
+        "--windows",
+        "3",
+        "--seed",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(generated.status.success());
+    let instance = read_instance(&dir).unwrap();
+    let costs = Costs::new(&instance);
+    let prices = Prices::fluid(&costs);
+    let prices_path = tmp.write(
+        "prices.json",
+        serde_json::to_string(&PricesFile::from(&prices)).unwrap(),
+    );
+    let mut from_shards: Vec<ChunkSum> = Vec::new();
+    for index in ["0", "1"] {
+        let out = tmp.path().join(format!("sums-{index}.json"));
+        let run = wattshift(&[
+            "shard",
+            dir.to_str().unwrap(),
+            "--prices",
+            prices_path.to_str().unwrap(),
+            "--index",
+            index,
+            "--count",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let mut sums: Vec<ChunkSum> =
+            serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        from_shards.append(&mut sums);
+    }
+    from_shards.sort_by_key(|sum| sum.chunk);
+    let side = VmSide::new(&costs);
+    assert_eq!(side.num_chunks(), 3);
+    let chunks: Vec<usize> = (0..side.num_chunks()).collect();
+    let here = side.solve(&prices, &chunks, &|| false).unwrap();
+    assert_eq!(from_shards, here);
+}
