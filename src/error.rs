@@ -4,7 +4,7 @@
 /// `column` is the column's header name. Both are absent only where they do not apply
 /// (a missing file, a file that cannot be read). Displayed as
 /// `FILE, line N, column 'NAME': message`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[error("{file}{}: {message}", place(*.line, .column.as_deref()))]
 pub struct InputError {
     /// File name as the user would look for it (e.g. `sites.csv`, or a path given on the command line).

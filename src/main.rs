@@ -14,7 +14,7 @@ use wattshift::interrupt::Interrupt;
 /// Runs the command the arguments name.
 fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
     match cli.command {
-        Command::Validate { dir } => commands::validate(&dir),
+        Command::Validate { dir, json } => commands::validate(&dir, json),
         Command::Plan(a) => {
             let options = PlanOptions {
                 solver: a.solver,
@@ -110,7 +110,9 @@ fn exit_code(result: &Result<Exit, Failure>, signal: Option<i32>) -> u8 {
     let code: u8 = match result {
         Ok(Exit::Done) => 0,
         Ok(Exit::Infeasible) => 1,
-        Err(Failure::Input(_) | Failure::Output(_) | Failure::Usage(_)) => return 2,
+        Err(Failure::Input(_) | Failure::Inputs(_) | Failure::Output(_) | Failure::Usage(_)) => {
+            return 2
+        }
         Ok(Exit::NoPlan) | Err(Failure::Bug(_)) => 3,
     };
     match signal {
@@ -120,6 +122,12 @@ fn exit_code(result: &Result<Exit, Failure>, signal: Option<i32>) -> u8 {
 }
 
 fn main() -> ExitCode {
+    // A reader that closes the pipe early (`wattshift validate --json | head`) ends the process
+    // quietly, as it does a C tool, instead of making a print panic.
+    // SAFETY: setting a signal's disposition to its default before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let interrupt = Interrupt::new();
     if matches!(cli.command, Command::Plan(_) | Command::Bench(_)) {

@@ -24,11 +24,16 @@ pub struct Cli {
 /// The commands.
 #[derive(Subcommand)]
 pub enum Command {
-    /// Check an instance directory and print what it holds.
-    #[command(after_help = "Example:\n  wattshift validate instances/eu-day")]
+    /// Check an instance directory and print what it holds, or every error one pass finds
+    /// (at most 100), each with its file, line and column.
+    #[command(after_help = "Example:\n  wattshift validate instances/eu-day --json")]
     Validate {
         /// Instance directory.
         dir: PathBuf,
+        /// Print JSON instead of text: the overview, or `{"valid": false, "errors": [{file,
+        /// line, column, message}, …], "truncated": …}` (exit code 2).
+        #[arg(long)]
+        json: bool,
     },
     /// Plan and write placement.csv, migrations.csv, site_windows.csv and summary.json.
     #[command(

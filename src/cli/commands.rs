@@ -11,7 +11,7 @@ use wattshift::error::InputError;
 use wattshift::generate::GenerateOptions;
 use wattshift::interrupt::Interrupt;
 use wattshift::io::out_dir::{check_output_dir, write_output_dir, OutputError, OutputRules};
-use wattshift::io::read::{read_instance, read_placement};
+use wattshift::io::read::{read_instance, read_instance_all, read_placement, ErrorReport};
 use wattshift::io::write;
 use wattshift::report::build_plan_report;
 use wattshift::scoring::costs::Costs;
@@ -41,6 +41,9 @@ pub enum Failure {
     /// Bad input: a file, a cell, a flag.
     #[error("{0}")]
     Input(#[from] InputError),
+    /// Every error of bad input that one pass found.
+    #[error("{}", errors_text(.0))]
+    Inputs(ErrorReport),
     /// The output directory may not be written.
     #[error("{0}")]
     Output(#[from] OutputError),
@@ -50,6 +53,17 @@ pub enum Failure {
     /// wattshift broke its own contract (a solver's plan the evaluator rejects): a bug.
     #[error("{0}")]
     Bug(String),
+}
+
+/// One error per line (the first without a prefix: the caller prints `error: ` before it).
+fn errors_text(report: &ErrorReport) -> String {
+    let mut lines: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+    if report.truncated {
+        lines.push(format!(
+            "stopped after {VALIDATE_MAX_ERRORS} errors; the rest of the instance was not checked"
+        ));
+    }
+    lines.join("\nerror: ")
 }
 
 /// Tells the user that another run holds the output directory's lock.
@@ -69,10 +83,43 @@ fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
 }
 
 /// `validate DIR`: checks an instance and prints what it holds.
-pub fn validate(dir: &Path) -> Result<Exit, Failure> {
-    let instance = read_instance(dir)?;
-    print!("{}", render::instance(&instance));
-    Ok(Exit::Done)
+/// The most errors `validate` reports from one pass.
+pub const VALIDATE_MAX_ERRORS: usize = 100;
+
+/// `validate DIR`: every error one pass finds (up to [`VALIDATE_MAX_ERRORS`]), or what the
+/// instance holds; with `json`, either as JSON on standard output.
+pub fn validate(dir: &Path, json: bool) -> Result<Exit, Failure> {
+    match read_instance_all(dir, VALIDATE_MAX_ERRORS) {
+        Ok(instance) => {
+            if json {
+                let overview = render::overview(&instance);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&overview).unwrap_or_default()
+                );
+            } else {
+                print!("{}", render::instance(&instance));
+            }
+            Ok(Exit::Done)
+        }
+        Err(report) => {
+            if json {
+                #[derive(Serialize)]
+                struct ErrorsJson<'a> {
+                    valid: bool,
+                    errors: &'a [InputError],
+                    truncated: bool,
+                }
+                let j = ErrorsJson {
+                    valid: false,
+                    errors: &report.errors,
+                    truncated: report.truncated,
+                };
+                println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+            }
+            Err(Failure::Inputs(report))
+        }
+    }
 }
 
 /// Options of `plan`: a solver configuration (name or path) and what the command line

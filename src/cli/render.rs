@@ -7,33 +7,141 @@ use wattshift::scoring::evaluate::Evaluation;
 use wattshift::scoring::migration::BatchEstimate;
 
 use super::commands::EstimateOptions;
+use serde::Serialize;
 
 /// `n` and the noun, singular for one: "1 host", "2 hosts".
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// What `validate` reports about a valid instance: sizes, kinds, prices, connectivity. Printed
+/// as text by [`instance`] and as JSON by `validate --json`.
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    pub valid: bool,
+    pub sites: usize,
+    pub vms: usize,
+    pub links: usize,
+    pub windows: usize,
+    pub window_hours: f64,
+    /// The first window's start (RFC 3339 UTC) when windows.csv has `start`.
+    pub start_utc: Option<String>,
+    pub site_list: Vec<SiteOverview>,
+    /// VMs per migration kind, kinds without VMs left out, in the format's order.
+    pub migration_kinds: Vec<KindCount>,
+    /// Ordered pairs of distinct sites with no network path between them (respawn only).
+    pub unreachable_pairs: usize,
+    pub carbon_eur_per_t: f64,
+    pub link_efficiency: f64,
+    pub concurrency: u32,
+    /// Classes of identical VMs, and the whole-horizon MILP's flow columns (about).
+    pub vm_classes: usize,
+    pub flow_columns: u64,
+}
+
+/// One site of an [`Overview`].
+#[derive(Debug, Serialize)]
+pub struct SiteOverview {
+    pub site: String,
+    pub zone: String,
+    pub hosts: u32,
+    pub host_cpu: f64,
+    pub host_mem_gib: f64,
+    pub pue: f64,
+    pub price_min_eur_mwh: f64,
+    pub price_max_eur_mwh: f64,
+    pub vms_at_start: usize,
+}
+
+/// VMs of one migration kind.
+#[derive(Debug, Serialize)]
+pub struct KindCount {
+    pub kind: String,
+    pub vms: usize,
+}
+
+/// The [`Overview`] of a valid instance.
+pub fn overview(instance: &Instance) -> Overview {
+    let costs = Costs::new(instance);
+    let params = &instance.params;
+    let site_list = instance
+        .sites
+        .iter()
+        .enumerate()
+        .map(|(s, site)| {
+            let prices = instance.price_eur_mwh.column(s);
+            SiteOverview {
+                site: site.id.clone(),
+                zone: site.zone.clone(),
+                hosts: site.hosts,
+                host_cpu: site.host_cpu,
+                host_mem_gib: site.host_mem_gib,
+                pue: site.pue,
+                price_min_eur_mwh: prices.iter().cloned().fold(f64::INFINITY, f64::min),
+                price_max_eur_mwh: prices.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+                vms_at_start: instance.vms.iter().filter(|v| v.initial_site == s).count(),
+            }
+        })
+        .collect();
+    let migration_kinds = MigrationKind::ALL
+        .into_iter()
+        .map(|kind| KindCount {
+            kind: kind.to_string(),
+            vms: instance
+                .vms
+                .iter()
+                .filter(|v| v.profile.kind == kind)
+                .count(),
+        })
+        .filter(|k| k.vms > 0)
+        .collect();
+    let mut unreachable_pairs = 0;
+    for a in 0..instance.num_sites() {
+        for b in 0..instance.num_sites() {
+            if a != b && costs.network.path(a, b).is_none() {
+                unreachable_pairs += 1;
+            }
+        }
+    }
+    let size = wattshift::solvers::exact::problem_size(&costs);
+    Overview {
+        valid: true,
+        sites: instance.num_sites(),
+        vms: instance.num_vms(),
+        links: instance.links.len(),
+        windows: instance.num_windows(),
+        window_hours: params.window_hours,
+        start_utc: wattshift::io::write::window_start_utc(instance, 0),
+        site_list,
+        migration_kinds,
+        unreachable_pairs,
+        carbon_eur_per_t: params.carbon_eur_per_t,
+        link_efficiency: params.link_efficiency,
+        concurrency: params.concurrency,
+        vm_classes: size.vm_classes,
+        flow_columns: size.flow_columns as u64,
+    }
+}
+
 /// A short description of an instance: sizes, kinds, prices, connectivity.
 pub fn instance(instance: &Instance) -> String {
-    let costs = Costs::new(instance);
+    let o = overview(instance);
     let mut out = String::new();
-    let params = &instance.params;
     out.push_str(&format!(
-        "valid instance: {}, {}, {}, {} of {} h\n",
-        count(instance.num_sites(), "site", "sites"),
-        count(instance.num_vms(), "VM", "VMs"),
-        count(instance.links.len(), "link", "links"),
-        count(instance.num_windows(), "window", "windows"),
-        params.window_hours
+        "valid instance: {}, {}, {}, {} of {} h{}\n",
+        count(o.sites, "site", "sites"),
+        count(o.vms, "VM", "VMs"),
+        count(o.links, "link", "links"),
+        count(o.windows, "window", "windows"),
+        o.window_hours,
+        o.start_utc
+            .as_deref()
+            .map_or(String::new(), |start| format!(" from {start}"))
     ));
-    for (s, site) in instance.sites.iter().enumerate() {
-        let prices = instance.price_eur_mwh.column(s);
-        let lo = prices.iter().cloned().fold(f64::INFINITY, f64::min);
-        let hi = prices.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let vms = instance.vms.iter().filter(|v| v.initial_site == s).count();
+    for site in &o.site_list {
         out.push_str(&format!(
-            "  site {}{}: {} × {} cores, {} GiB, PUE {}, price {lo}..{hi} EUR/MWh, {} at start\n",
-            site.id,
+            "  site {}{}: {} × {} cores, {} GiB, PUE {}, price {}..{} EUR/MWh, {} at start\n",
+            site.site,
             if site.zone.is_empty() {
                 String::new()
             } else {
@@ -43,48 +151,40 @@ pub fn instance(instance: &Instance) -> String {
             site.host_cpu,
             site.host_mem_gib,
             site.pue,
-            count(vms, "VM", "VMs"),
+            site.price_min_eur_mwh,
+            site.price_max_eur_mwh,
+            count(site.vms_at_start, "VM", "VMs"),
         ));
     }
-    let mut kinds = Vec::new();
-    for kind in MigrationKind::ALL {
-        let n = instance
-            .vms
+    if !o.migration_kinds.is_empty() {
+        let kinds: Vec<String> = o
+            .migration_kinds
             .iter()
-            .filter(|v| v.profile.kind == kind)
-            .count();
-        if n > 0 {
-            kinds.push(format!("{n} {kind}"));
-        }
-    }
-    if !kinds.is_empty() {
+            .map(|k| format!("{} {}", k.vms, k.kind))
+            .collect();
         out.push_str(&format!("  migration kinds: {}\n", kinds.join(", ")));
     }
-    let mut unreachable = 0;
-    for a in 0..instance.num_sites() {
-        for b in 0..instance.num_sites() {
-            if a != b && costs.network.path(a, b).is_none() {
-                unreachable += 1;
-            }
-        }
-    }
-    if unreachable > 0 {
+    if o.unreachable_pairs > 0 {
         out.push_str(&format!(
-            "  {unreachable} ordered site pairs have no path (respawn only)\n"
+            "  {} ordered site pairs have no path (respawn only)\n",
+            o.unreachable_pairs
         ));
     }
     out.push_str(&format!(
         "  carbon price {} EUR/t, link efficiency {}, concurrency {}\n",
-        params.carbon_eur_per_t, params.link_efficiency, params.concurrency
+        o.carbon_eur_per_t, o.link_efficiency, o.concurrency
     ));
-    let size = wattshift::solvers::exact::problem_size(&costs);
-    let classes = size.vm_classes;
     out.push_str(&format!(
-        "  model size: {} VMs in {classes} {} of identical VMs; the whole-horizon MILP would \
+        "  model size: {} VMs in {} {} of identical VMs; the whole-horizon MILP would \
          have about {} flow columns\n",
-        instance.num_vms(),
-        if classes == 1 { "class" } else { "classes" },
-        size.flow_columns
+        o.vms,
+        o.vm_classes,
+        if o.vm_classes == 1 {
+            "class"
+        } else {
+            "classes"
+        },
+        o.flow_columns
     ));
     out
 }
@@ -272,7 +372,10 @@ mod tests {
     fn an_instance_is_described_by_its_sizes_and_sites() {
         let text = instance(&testbed());
         assert!(
-            text.starts_with("valid instance: 2 sites, 10 VMs, 1 link, 24 windows of 1 h\n"),
+            text.starts_with(
+                "valid instance: 2 sites, 10 VMs, 1 link, 24 windows of 1 h from \
+                 2024-05-01T00:00:00Z\n"
+            ),
             "{text}"
         );
         // One of a thing is singular.

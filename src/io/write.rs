@@ -5,7 +5,7 @@
 
 use crate::domain::instance::Instance;
 use crate::domain::plan::Plan;
-use crate::io::read::{LINKS_SCHEMA, SITES_SCHEMA, VMS_SCHEMA, WINDOWS_SCHEMA};
+use crate::io::read::{parse_rfc3339, LINKS_SCHEMA, SITES_SCHEMA, VMS_SCHEMA, WINDOWS_SCHEMA};
 use crate::report::{PlanReport, Summary};
 use crate::scoring::evaluate::Evaluation;
 use crate::scoring::schedule::Slot;
@@ -62,26 +62,73 @@ fn site_annotations(instance: &Instance) -> &[(String, String)] {
         .map_or(&[], |site| site.annotations.as_slice())
 }
 
-/// placement.csv: `window, vm, site`, by window then VM, then the VMs' `x_` columns.
+/// Whether windows.csv gave any window a `start`: then the outputs carry `window_start` (and
+/// migrations.csv `start_utc`) after their other columns.
+pub fn has_window_starts(instance: &Instance) -> bool {
+    instance.window_start.iter().any(|start| !start.is_empty())
+}
+
+/// The start of window `t` as a timestamp: the `start` of its first row, in site order, that
+/// has one (docs/FORMAT.md §3).
+pub fn window_timestamp(instance: &Instance, t: usize) -> Option<jiff::Timestamp> {
+    if t >= instance.window_start.nrows() {
+        return None;
+    }
+    instance
+        .window_start
+        .row(t)
+        .iter()
+        .find_map(|start| parse_rfc3339(start))
+}
+
+/// The start of window `t` in RFC 3339 UTC (`2024-05-01T08:00:00Z`), when windows.csv gives it.
+pub fn window_start_utc(instance: &Instance, t: usize) -> Option<String> {
+    window_timestamp(instance, t).map(|ts| ts.to_string())
+}
+
+/// `window_start` and then `start_utc` cells: a window's start in UTC and a moment `offset_s`
+/// after it, to the millisecond; empty where the window has no start.
+fn utc_after(instance: &Instance, t: usize, offset_s: f64) -> String {
+    window_timestamp(instance, t)
+        .and_then(|start| {
+            let offset = jiff::SignedDuration::try_from_secs_f64(offset_s).ok()?;
+            start.checked_add(offset).ok()
+        })
+        .and_then(|ts| ts.round(jiff::Unit::Millisecond).ok())
+        .map_or(String::new(), |ts| ts.to_string())
+}
+
+/// placement.csv: `window, vm, site`, by window then VM, then `window_start` when windows.csv
+/// has starts, then the VMs' `x_` columns.
 pub fn placement_csv(instance: &Instance, plan: &Plan) -> Vec<u8> {
-    let mut table = Table::new(header(&["window", "vm", "site"], vm_annotations(instance)));
+    let dated = has_window_starts(instance);
+    let columns: &[&str] = if dated {
+        &["window", "vm", "site", "window_start"]
+    } else {
+        &["window", "vm", "site"]
+    };
+    let mut table = Table::new(header(columns, vm_annotations(instance)));
     for t in 0..instance.num_windows() {
+        let start = window_start_utc(instance, t).unwrap_or_default();
         for (v, vm) in instance.vms.iter().enumerate() {
             let site = &instance.sites[plan.site[[v, t]]].id;
-            table.row(with_annotations(
-                vec![t.to_string(), vm.id.clone(), site.clone()],
-                &vm.annotations,
-            ));
+            let mut fields = vec![t.to_string(), vm.id.clone(), site.clone()];
+            if dated {
+                fields.push(start.clone());
+            }
+            table.row(with_annotations(fields, &vm.annotations));
         }
     }
     table.into_bytes()
 }
 
 /// migrations.csv, by window then VM, with each migration's slot in its window's schedule.
-/// Beyond the columns of docs/FORMAT.md §3 it carries the cost's parts (penalty, downtime, transfer, energy) and
-/// the VMs' `x_` columns.
+/// Beyond the columns of docs/FORMAT.md §3 it carries the cost's parts (penalty, downtime,
+/// transfer, energy), `window_start` and `start_utc` (when windows.csv has starts) and the VMs'
+/// `x_` columns.
 pub fn migrations_csv(instance: &Instance, evaluation: &Evaluation, slots: &[Slot]) -> Vec<u8> {
-    let columns = [
+    let dated = has_window_starts(instance);
+    let mut columns = vec![
         "window",
         "vm",
         "from",
@@ -101,10 +148,13 @@ pub fn migrations_csv(instance: &Instance, evaluation: &Evaluation, slots: &[Slo
         "transfer_eur",
         "energy_eur",
     ];
+    if dated {
+        columns.extend(["window_start", "start_utc"]);
+    }
     let mut table = Table::new(header(&columns, vm_annotations(instance)));
     for (m, slot) in evaluation.migrations.iter().zip(slots) {
         let vm = &instance.vms[m.vm];
-        let fields = vec![
+        let mut fields = vec![
             m.window.to_string(),
             vm.id.clone(),
             instance.sites[m.from].id.clone(),
@@ -124,16 +174,21 @@ pub fn migrations_csv(instance: &Instance, evaluation: &Evaluation, slots: &[Slo
             m.transfer_eur.to_string(),
             m.energy_eur.to_string(),
         ];
+        if dated {
+            fields.push(utc_after(instance, m.window, 0.0));
+            fields.push(utc_after(instance, m.window, slot.start_s));
+        }
         table.row(with_annotations(fields, &vm.annotations));
     }
     table.into_bytes()
 }
 
 /// site_windows.csv, by window then site. Beyond the columns of docs/FORMAT.md §3 it carries `busy_cpu` and
-/// `carbon_eur` (so that the summary's carbon_eur is a sum of written parts too) and the sites'
-/// `x_` columns.
+/// `carbon_eur` (so that the summary's carbon_eur is a sum of written parts too), `window_start`
+/// (when windows.csv has starts; this row's own start) and the sites' `x_` columns.
 pub fn site_windows_csv(instance: &Instance, evaluation: &Evaluation) -> Vec<u8> {
-    let columns = [
+    let dated = has_window_starts(instance);
+    let mut columns = vec![
         "window",
         "site",
         "active_hosts",
@@ -149,10 +204,13 @@ pub fn site_windows_csv(instance: &Instance, evaluation: &Evaluation) -> Vec<u8>
         "busy_cpu",
         "carbon_eur",
     ];
+    if dated {
+        columns.push("window_start");
+    }
     let mut table = Table::new(header(&columns, site_annotations(instance)));
     for sw in &evaluation.site_windows {
         let site = &instance.sites[sw.site];
-        let fields = vec![
+        let mut fields = vec![
             sw.window.to_string(),
             site.id.clone(),
             sw.active_hosts.to_string(),
@@ -168,6 +226,16 @@ pub fn site_windows_csv(instance: &Instance, evaluation: &Evaluation) -> Vec<u8>
             sw.busy_cpu.to_string(),
             sw.carbon_eur.to_string(),
         ];
+        if dated {
+            let own = instance
+                .window_start
+                .get([sw.window, sw.site])
+                .and_then(|start| parse_rfc3339(start));
+            fields.push(own.map_or_else(
+                || window_start_utc(instance, sw.window).unwrap_or_default(),
+                |ts| ts.to_string(),
+            ));
+        }
         table.row(with_annotations(fields, &site.annotations));
     }
     table.into_bytes()

@@ -250,3 +250,248 @@ fn every_command_help_ends_with_an_example_of_itself() {
     let plan = text(&wattshift(&["plan", "--help"]).stdout);
     assert!(plan.contains("Instance directory"), "{plan}");
 }
+
+/// `validate --json` on a valid instance: the overview as JSON, nothing on standard error.
+#[test]
+fn validate_json_describes_a_valid_instance() {
+    let dir = repo("instances/paper-testbed");
+    let run = wattshift(&["validate", dir.to_str().unwrap(), "--json"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(run.stderr.is_empty(), "{}", text(&run.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON on stdout");
+    assert_eq!(j["valid"], true);
+    assert_eq!(j["sites"], 2);
+    assert_eq!(j["vms"], 10);
+    assert_eq!(j["windows"], 24);
+    assert_eq!(j["start_utc"], "2024-05-01T00:00:00Z");
+    assert_eq!(j["site_list"][1]["price_min_eur_mwh"], -200.0);
+    assert_eq!(j["migration_kinds"][0]["kind"], "block");
+    assert_eq!(j["migration_kinds"][0]["vms"], 10);
+}
+
+/// `validate` goes past a bad row and a bad file: every error of the pass, in the reader's
+/// order, each with file, line and column; the first is the one every other command reports.
+#[test]
+fn validate_lists_every_error_of_one_pass_and_exits_2() {
+    use crate::common::{set_cell, InstanceFiles, VMS_CSV, WINDOWS_CSV};
+    let vms = set_cell(&set_cell(VMS_CSV, 2, "cpu", "x"), 4, "mem_gib", "-1");
+    let windows = set_cell(WINDOWS_CSV, 3, "price_eur_mwh", "cheap");
+    let files = InstanceFiles::valid()
+        .with("vms.csv", vms)
+        .with("windows.csv", windows)
+        .with("params.toml", "concurrency = 0\n");
+    let first = files.read().expect_err("bad instance");
+    let dir = files.write();
+    let run = wattshift(&["validate", dir.path().to_str().unwrap(), "--json"]);
+    assert_eq!(run.status.code(), Some(2));
+    let j: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON on stdout");
+    assert_eq!(j["valid"], false);
+    assert_eq!(j["truncated"], false);
+    let places: Vec<(String, Option<u64>, Option<String>)> = j["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            assert!(!e["message"].as_str().unwrap().is_empty());
+            (
+                e["file"].as_str().unwrap().to_string(),
+                e["line"].as_u64(),
+                e["column"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    let at = |file: &str, line: u64, column: &str| {
+        (file.to_string(), Some(line), Some(column.to_string()))
+    };
+    assert_eq!(
+        places,
+        vec![
+            at("vms.csv", 2, "cpu"),
+            at("vms.csv", 4, "mem_gib"),
+            at("windows.csv", 3, "price_eur_mwh"),
+            at("params.toml", 1, "concurrency"),
+        ]
+    );
+    assert_eq!(j["errors"][0]["message"], first.message.as_str());
+    assert_eq!(j["errors"][0]["line"], first.line.unwrap());
+
+    // As text, one `error:` line each on stderr, and nothing on stdout.
+    let run = wattshift(&["validate", dir.path().to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stdout.is_empty());
+    let stderr = text(&run.stderr);
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error: ")).count(),
+        4
+    );
+    assert!(stderr.starts_with(&format!("error: {first}\n")), "{stderr}");
+}
+
+/// A file with more bad rows than the cap: the first 100 errors and `truncated`.
+#[test]
+fn validate_caps_its_errors_and_says_so() {
+    use crate::common::InstanceFiles;
+    let mut vms = String::from("vm,site,cpu,mem_gib\n");
+    for i in 0..150 {
+        vms.push_str(&format!("v{i},a,-1,1\n"));
+    }
+    let dir = InstanceFiles::valid()
+        .with("vms.csv", vms)
+        .without("usage.csv")
+        .write();
+    let run = wattshift(&["validate", dir.path().to_str().unwrap(), "--json"]);
+    assert_eq!(run.status.code(), Some(2));
+    let j: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON on stdout");
+    let errors = j["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 100);
+    assert_eq!(j["truncated"], true);
+    assert_eq!(errors[99]["line"], 101);
+    assert!(text(&run.stderr).contains("stopped after 100 errors"));
+}
+
+/// With `start` in windows.csv every output row that names a window carries its start in UTC,
+/// and migrations.csv each migration's start; a placement.csv so written reads back.
+#[test]
+fn outputs_carry_window_starts_in_utc_when_windows_csv_has_them() {
+    let tmp = TempDir::new("starts");
+    let out = tmp.path().join("out");
+    let dir = repo("instances/paper-testbed");
+    let run = wattshift(&[
+        "plan",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+    let placement = read("placement.csv");
+    let mut lines = placement.lines();
+    assert_eq!(lines.next(), Some("window,vm,site,window_start"));
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let t: u32 = cells[0].parse().unwrap();
+        assert_eq!(cells[3], format!("2024-05-01T{t:02}:00:00Z"), "{line}");
+    }
+    let migrations = read("migrations.csv");
+    let header: Vec<&str> = migrations.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|c| *c == name).unwrap();
+    assert_eq!(&header[..14], &wattshift_columns()[..]);
+    let (start_s, window_start, start_utc) = (
+        column("start_s"),
+        column("window_start"),
+        column("start_utc"),
+    );
+    assert!(window_start > column("energy_eur"));
+    let mut moved_within_window = 0;
+    for line in migrations.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let begin: jiff::Timestamp = cells[window_start].parse().unwrap();
+        let at: jiff::Timestamp = cells[start_utc].parse().unwrap();
+        let offset: f64 = cells[start_s].parse().unwrap();
+        let gap = (at - begin).as_secs_f64();
+        assert!((gap - offset).abs() <= 0.0005, "{line}");
+        if offset > 0.0 {
+            moved_within_window += 1;
+        }
+    }
+    assert!(
+        moved_within_window > 0,
+        "the testbed's waves start after the window's start"
+    );
+    assert!(read("site_windows.csv")
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",carbon_eur,window_start,x_campus"));
+
+    // evaluate reads placement.csv with its window_start column.
+    let run = wattshift(&[
+        "evaluate",
+        dir.to_str().unwrap(),
+        out.join("placement.csv").to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let evaluated: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&read("summary.json")).unwrap();
+    assert_eq!(evaluated["objective_eur"], summary["objective_eur"]);
+}
+
+/// SPEC's columns of migrations.csv, in order.
+fn wattshift_columns() -> [&'static str; 14] {
+    [
+        "window",
+        "vm",
+        "from",
+        "to",
+        "kind",
+        "start_s",
+        "duration_s",
+        "downtime_s",
+        "sent_gb",
+        "rounds",
+        "converged",
+        "energy_kwh",
+        "cost_eur",
+        "late",
+    ]
+}
+
+/// Starts given with an offset are written in UTC; without any start, no extra column.
+#[test]
+fn window_starts_are_converted_to_utc_and_absent_without_starts() {
+    use crate::common::{drop_column, set_cell, InstanceFiles, WINDOWS_CSV};
+    let tmp = TempDir::new("utc");
+    // Window 1's first site (a) starts at 01:00+01:00, which is midnight UTC.
+    let dated = InstanceFiles::valid().write();
+    let out = tmp.path().join("dated");
+    let run = wattshift(&[
+        "plan",
+        dated.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let placement = std::fs::read_to_string(out.join("placement.csv")).unwrap();
+    let row = placement
+        .lines()
+        .find(|l| l.starts_with("1,web1,"))
+        .unwrap();
+    assert!(row.contains(",2024-01-01T00:00:00Z,"), "{row}");
+    let site_windows = std::fs::read_to_string(out.join("site_windows.csv")).unwrap();
+    assert!(site_windows.contains("\n1,b,"), "{site_windows}");
+    let row_b = site_windows
+        .lines()
+        .find(|l| l.starts_with("1,b,"))
+        .unwrap();
+    assert!(row_b.contains(",2024-01-01T01:00:00Z,"), "{row_b}");
+
+    let undated = InstanceFiles::valid()
+        .with("windows.csv", drop_column(WINDOWS_CSV, "start"))
+        .write();
+    let empty = InstanceFiles::valid()
+        .with(
+            "windows.csv",
+            (2..=7).fold(WINDOWS_CSV.to_string(), |csv, line| {
+                set_cell(&csv, line, "start", "")
+            }),
+        )
+        .write();
+    for (name, dir) in [("undated", &undated), ("empty", &empty)] {
+        let out = tmp.path().join(name);
+        let run = wattshift(&[
+            "plan",
+            dir.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        for file in ["placement.csv", "migrations.csv", "site_windows.csv"] {
+            let content = std::fs::read_to_string(out.join(file)).unwrap();
+            assert!(!content.contains("window_start"), "{name} {file}");
+        }
+    }
+}

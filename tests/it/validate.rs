@@ -1383,7 +1383,20 @@ proptest! {
         for mutation in &mutations {
             apply(&mut bytes, mutation);
         }
-        if let Ok(instance) = valid.with(name, bytes).read() {
+        let files = valid.with(name, bytes);
+        let dir = files.write();
+        let first = wattshift::io::read::read_instance(dir.path());
+        // The pass that goes on past errors agrees with the one that stops at the first.
+        let all = wattshift::io::read::read_instance_all(dir.path(), 100);
+        match (&first, &all) {
+            (Ok(_), Ok(_)) => {}
+            (Err(error), Err(report)) => {
+                prop_assert!(!report.errors.is_empty() && report.errors.len() <= 100);
+                prop_assert_eq!(error, &report.errors[0]);
+            }
+            _ => prop_assert!(false, "{:?} but {:?}", first.is_ok(), all.is_ok()),
+        }
+        if let Ok(instance) = first {
             assert_consistent(&instance);
         }
     }

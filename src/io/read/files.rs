@@ -8,22 +8,69 @@ use crate::error::InputError;
 use ndarray::Array2;
 use std::collections::{BTreeMap, HashMap};
 
-/// Reads sites.csv: at least one site, ids unique.
-pub(crate) fn read_sites(file: &CsvFile) -> Result<(Vec<Site>, Vec<u64>), InputError> {
-    let table = file.table(&SITES_SCHEMA)?;
-    let mut sites: Vec<Site> = Vec::new();
-    let mut lines = Vec::new();
-    let mut seen = UniqueIds::new("site");
+/// What one file gave: its records, the line of each, and (for sites.csv and vms.csv) every id
+/// read, also from rows that broke a later rule, so that other files' references to them are
+/// not reported as unknown.
+pub(crate) struct Rows<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) lines: Vec<u64>,
+    pub(crate) ids: Vec<String>,
+    /// The file broke no rule.
+    pub(crate) clean: bool,
+}
+
+/// Reads every row of `table` with `read`, which gets the row and its id (the cell of
+/// `id_column`, when given); a bad row's error goes to `errors` and the next row is read.
+fn read_rows<'a, T>(
+    table: &'a Table<'a>,
+    id_column: Option<&str>,
+    errors: &mut Errors,
+    mut read: impl FnMut(&Row<'a>, &'a str) -> Result<T, InputError>,
+) -> Rows<T> {
+    let before = errors.len();
+    let mut rows = Rows {
+        items: Vec::new(),
+        lines: Vec::new(),
+        ids: Vec::new(),
+        clean: true,
+    };
     for row in table.rows() {
-        let row = row?;
-        let id = row.req_id("site")?;
-        seen.insert(&row, "site", id)?;
+        if errors.full() {
+            break;
+        }
+        let Some(row) = errors.take(row) else {
+            continue;
+        };
+        let id = match id_column {
+            Some(column) => match errors.take(row.req_id(column)) {
+                Some(id) => {
+                    rows.ids.push(id.to_string());
+                    id
+                }
+                None => continue,
+            },
+            None => "",
+        };
+        if let Some(item) = errors.take(read(&row, id)) {
+            rows.lines.push(row.line);
+            rows.items.push(item);
+        }
+    }
+    rows.clean = errors.len() == before && !errors.truncated;
+    rows
+}
+
+/// Reads sites.csv: at least one site, ids unique.
+pub(crate) fn read_sites(file: &CsvFile, errors: &mut Errors) -> Option<Rows<Site>> {
+    let table = errors.take(file.table(&SITES_SCHEMA))?;
+    let mut seen = UniqueIds::new("site");
+    let mut rows = read_rows(&table, Some("site"), errors, |row, id| {
+        seen.insert(row, "site", id)?;
         let hosts = row.req_u32("hosts", 0)?;
         let host_cpu = row.req_f64("host_cpu", Range::positive())?;
         let host_mem_gib = row.req_f64("host_mem_gib", Range::positive())?;
         let idle_w = row.req_f64("idle_w", Range::at_least(0.0))?;
-        lines.push(row.line);
-        sites.push(Site {
+        Ok(Site {
             id: id.to_string(),
             hosts,
             host_cpu,
@@ -38,32 +85,30 @@ pub(crate) fn read_sites(file: &CsvFile) -> Result<(Vec<Site>, Vec<u64>), InputE
                 row.text("zone").to_string()
             },
             annotations: row.printable_annotations()?,
-        });
-    }
-    if sites.is_empty() {
-        return Err(InputError::at_line(
+        })
+    });
+    if rows.clean && rows.items.is_empty() {
+        rows.clean = false;
+        errors.push(InputError::at_line(
             &file.name,
             1,
             "the file has a header but no rows; expected at least one site",
         ));
     }
-    Ok((sites, lines))
+    Some(rows)
 }
 
 /// Reads vms.csv (zero rows is an empty fleet), resolving site ids against sites.csv.
 pub(crate) fn read_vms(
     file: &CsvFile,
     site_ids: &IdIndex,
-) -> Result<(Vec<Vm>, Vec<u64>), InputError> {
-    let table = file.table(&VMS_SCHEMA)?;
-    let mut vms = Vec::new();
-    let mut lines = Vec::new();
+    errors: &mut Errors,
+) -> Option<Rows<Vm>> {
+    let table = errors.take(file.table(&VMS_SCHEMA))?;
     let mut seen = UniqueIds::new("vm");
-    for row in table.rows() {
-        let row = row?;
-        let id = row.req_id("vm")?;
-        seen.insert(&row, "vm", id)?;
-        let initial_site = site_ids.lookup(&row, "site")?;
+    let rows = read_rows(&table, Some("vm"), errors, |row, id| {
+        seen.insert(row, "vm", id)?;
+        let initial_site = site_ids.lookup(row, "site")?;
         let cpu = row.req_f64("cpu", Range::positive())?;
         let mem_gib = row.req_f64("mem_gib", Range::positive())?;
         let util = row.f64_or("util", 1.0, Range::closed(0.0, 1.0))?;
@@ -86,7 +131,7 @@ pub(crate) fn read_vms(
         let boot_s = row.f64_or("boot_s", 60.0, Range::at_least(0.0))?;
         let allowed_sites = row.site_list("allowed_sites", site_ids)?;
         let anchor_site = match row.opt_id("anchor_site")? {
-            Some(_) => Some(site_ids.lookup(&row, "anchor_site")?),
+            Some(_) => Some(site_ids.lookup(row, "anchor_site")?),
             None => None,
         };
         let max_latency_ms = row.opt_f64("max_latency_ms", Range::at_least(0.0))?;
@@ -104,8 +149,7 @@ pub(crate) fn read_vms(
         let anti_affinity = Some(row.text("anti_affinity"))
             .filter(|label| !label.is_empty())
             .map(str::to_string);
-        lines.push(row.line);
-        vms.push(Vm {
+        Ok(Vm {
             id: id.to_string(),
             initial_site,
             cpu,
@@ -127,25 +171,23 @@ pub(crate) fn read_vms(
             penalty_eur_per_s: row.f64_or("penalty_eur_per_s", 0.0, Range::at_least(0.0))?,
             downtime_eur_per_s: row.f64_or("downtime_eur_per_s", 0.0, Range::at_least(0.0))?,
             annotations: row.printable_annotations()?,
-        });
-    }
-    Ok((vms, lines))
+        })
+    });
+    Some(rows)
 }
 
 /// Reads links.csv: distinct known sites, at most one row per unordered pair.
 pub(crate) fn read_links(
     file: &CsvFile,
     site_ids: &IdIndex,
-) -> Result<(Vec<Link>, Vec<u64>), InputError> {
-    let table = file.table(&LINKS_SCHEMA)?;
-    let mut links = Vec::new();
-    let mut lines = Vec::new();
+    errors: &mut Errors,
+) -> Option<Rows<Link>> {
+    let table = errors.take(file.table(&LINKS_SCHEMA))?;
     // A row is a full-duplex link, so a pair is keyed with its smaller site index first.
     let mut pairs: HashMap<(SiteId, SiteId), u64> = HashMap::new();
-    for row in table.rows() {
-        let row = row?;
-        let from = site_ids.lookup(&row, "from")?;
-        let to = site_ids.lookup(&row, "to")?;
+    let rows = read_rows(&table, None, errors, |row, _| {
+        let from = site_ids.lookup(row, "from")?;
+        let to = site_ids.lookup(row, "to")?;
         if from == to {
             return Err(row.error(
                 "to",
@@ -168,16 +210,15 @@ pub(crate) fn read_links(
             ));
         }
         pairs.insert(key, row.line);
-        lines.push(row.line);
-        links.push(Link {
+        Ok(Link {
             from,
             to,
             bandwidth_gbps: row.req_f64("bandwidth_gbps", Range::positive())?,
             latency_ms: row.f64_or("latency_ms", 0.0, Range::at_least(0.0))?,
             eur_per_gb: row.f64_or("eur_per_gb", 0.0, Range::at_least(0.0))?,
-        });
-    }
-    Ok((links, lines))
+        })
+    });
+    Some(rows)
 }
 
 /// The tables of windows.csv, `[window, site]`, and the number of windows T.
@@ -204,16 +245,18 @@ pub(crate) struct WindowRow {
 
 /// Reads windows.csv into `[window, site]` tables: windows 0..T-1 without gaps, every
 /// (window, site) pair exactly once.
-pub(crate) fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows, InputError> {
-    let table = file.table(&WINDOWS_SCHEMA)?;
-    let mut rows = Vec::new();
+pub(crate) fn read_windows(
+    file: &CsvFile,
+    site_ids: &IdIndex,
+    errors: &mut Errors,
+) -> Option<Windows> {
+    let table = errors.take(file.table(&WINDOWS_SCHEMA))?;
     let mut line_of_pair: HashMap<(usize, SiteId), u64> = HashMap::new();
     // The first line of each window number, in window order, for the gap and pair checks.
     let mut first_line_of_window: BTreeMap<usize, u64> = BTreeMap::new();
-    for row in table.rows() {
-        let row = row?;
+    let read = read_rows(&table, None, errors, |row, _| {
         let window = row.req_window_number("window")?;
-        let site = site_ids.lookup(&row, "site")?;
+        let site = site_ids.lookup(row, "site")?;
         if let Some(first) = line_of_pair.get(&(window, site)) {
             return Err(row.error(
                 "site",
@@ -240,7 +283,7 @@ pub(crate) fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows
                 ),
             ));
         }
-        rows.push(WindowRow {
+        Ok(WindowRow {
             window,
             site,
             price_eur_mwh,
@@ -248,8 +291,29 @@ pub(crate) fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows
             carbon_g_kwh,
             start: start.to_string(),
             line: row.line,
-        });
+        })
+    });
+    if !read.clean {
+        return None;
     }
+    errors.take(check_windows(
+        file,
+        site_ids,
+        read.items,
+        &line_of_pair,
+        &first_line_of_window,
+    ))
+}
+
+/// The whole-file rules of windows.csv, once every row has been read without error, and its
+/// tables.
+fn check_windows(
+    file: &CsvFile,
+    site_ids: &IdIndex,
+    rows: Vec<WindowRow>,
+    line_of_pair: &HashMap<(usize, SiteId), u64>,
+    first_line_of_window: &BTreeMap<usize, u64>,
+) -> Result<Windows, InputError> {
     if rows.is_empty() {
         return Err(InputError::at_line(
             &file.name,
@@ -278,7 +342,7 @@ pub(crate) fn read_windows(file: &CsvFile, site_ids: &IdIndex) -> Result<Windows
     let num_sites = site_ids.len();
     // Every pair visited before the first missing one is present, so this loop is bounded by
     // the number of rows.
-    for (&window, &line) in &first_line_of_window {
+    for (&window, &line) in first_line_of_window {
         for site in 0..num_sites {
             if !line_of_pair.contains_key(&(window, site)) {
                 return Err(InputError::at(
@@ -338,16 +402,18 @@ pub(crate) fn read_usage(
     vm_ids: &IdIndex,
     windows: usize,
     util: &mut Array2<f64>,
-) -> Result<(), InputError> {
-    let table = file.table(&Schema {
+    errors: &mut Errors,
+) {
+    let Some(table) = errors.take(file.table(&Schema {
         required: &["window", "vm", "util"],
         optional: &[],
-    })?;
+    })) else {
+        return;
+    };
     let mut seen: HashMap<(usize, VmId), u64> = HashMap::new();
-    for row in table.rows() {
-        let row = row?;
+    read_rows(&table, None, errors, |row, _| {
         let window = row.req_window("window", windows, "windows.csv")?;
-        let vm = vm_ids.lookup(&row, "vm")?;
+        let vm = vm_ids.lookup(row, "vm")?;
         if let Some(first) = seen.get(&(window, vm)) {
             return Err(row.error(
                 "vm",
@@ -363,6 +429,6 @@ pub(crate) fn read_usage(
         if let Some(cell) = util.get_mut([vm, window]) {
             *cell = value;
         }
-    }
-    Ok(())
+        Ok(())
+    });
 }

@@ -17,18 +17,19 @@ mod params;
 mod placement;
 mod table;
 
+pub(crate) use lexers::parse_rfc3339;
 pub use placement::read_placement;
 pub(crate) use table::{LINKS_SCHEMA, SITES_SCHEMA, VMS_SCHEMA, WINDOWS_SCHEMA};
 
 use crate::domain::instance::{Instance, Params};
 use crate::error::InputError;
 use crate::io::magnitudes::{check_magnitudes, Sources};
-use files::{read_links, read_sites, read_usage, read_vms, read_windows};
+use files::{read_links, read_sites, read_usage, read_vms, read_windows, Rows};
 use ndarray::Array2;
 use params::read_params;
 use std::collections::BTreeMap;
 use std::path::Path;
-use table::{CsvFile, IdIndex};
+use table::{CsvFile, Errors, IdIndex};
 
 /// Reads and validates the instance in directory `dir`.
 ///
@@ -37,63 +38,146 @@ use table::{CsvFile, IdIndex};
 /// Files are checked in that order, each from top to bottom, and the first broken rule is
 /// returned.
 pub fn read_instance(dir: &Path) -> Result<Instance, InputError> {
+    read_instance_all(dir, 1).map_err(|mut report| report.errors.swap_remove(0))
+}
+
+/// Every error one pass over an instance finds, in the order [`read_instance`] checks, up to
+/// a cap.
+#[derive(Debug, Clone)]
+pub struct ErrorReport {
+    /// At least one error; the first is the one [`read_instance`] returns.
+    pub errors: Vec<InputError>,
+    /// Reading stopped at the cap, with rows or files left unchecked.
+    pub truncated: bool,
+}
+
+/// Reads and validates the instance in `dir` as [`read_instance`] does, but on bad input goes
+/// on past a bad row to the next, and past a bad file to the next one it can check, and returns
+/// up to `cap` errors. A file that depends on a bad one is read as far as it can be: references
+/// to ids that were read are resolved even when the rest of their row was bad; usage.csv is
+/// skipped when windows.csv is bad, and the cross-file limits (docs/FORMAT.md §6) are checked
+/// only when every file is good.
+pub fn read_instance_all(dir: &Path, cap: usize) -> Result<Instance, ErrorReport> {
+    let mut errors = Errors::new(cap);
+    let report = |errors: Errors| ErrorReport {
+        errors: errors.list,
+        truncated: errors.truncated,
+    };
     if dir.exists() && !dir.is_dir() {
-        return Err(InputError::file(
+        errors.push(InputError::file(
             dir.display().to_string(),
             "is a file, not a directory; expected an instance directory holding sites.csv, \
              vms.csv, windows.csv and (with more than one site) links.csv",
         ));
+        return Err(report(errors));
     }
-    let sites_file = load_required_csv(dir, "sites.csv")?;
-    let (sites, site_lines) = read_sites(&sites_file)?;
-    let site_ids = IdIndex::new("site", "sites.csv", sites.iter().map(|s| s.id.as_str()));
+    // Every other file names sites, so nothing more can be checked without sites.csv's ids.
+    let Some(sites) = errors
+        .take(load_required_csv(dir, "sites.csv"))
+        .and_then(|file| read_sites(&file, &mut errors))
+    else {
+        return Err(report(errors));
+    };
+    let site_ids = IdIndex::new("site", "sites.csv", sites.ids.iter().map(String::as_str));
 
-    let vms_file = load_required_csv(dir, "vms.csv")?;
-    let (vms, vm_lines) = read_vms(&vms_file, &site_ids)?;
+    let vms = if errors.full() {
+        None
+    } else {
+        errors
+            .take(load_required_csv(dir, "vms.csv"))
+            .and_then(|file| read_vms(&file, &site_ids, &mut errors))
+    };
 
-    let (links, link_lines) = match load_csv(dir, "links.csv")? {
-        Some(file) => read_links(&file, &site_ids)?,
-        None if sites.len() > 1 => {
-            return Err(InputError::file(
-                "links.csv",
-                format!(
-                    "file not found in {}; an instance with more than one site needs links.csv \
-                     (sites.csv has {} sites)",
-                    dir.display(),
-                    sites.len()
-                ),
-            ))
+    let links = if errors.full() {
+        None
+    } else {
+        match errors.take(load_csv(dir, "links.csv")) {
+            Some(Some(file)) => read_links(&file, &site_ids, &mut errors),
+            Some(None) if site_ids.len() > 1 => {
+                errors.push(InputError::file(
+                    "links.csv",
+                    format!(
+                        "file not found in {}; an instance with more than one site needs \
+                         links.csv (sites.csv has {} sites)",
+                        dir.display(),
+                        site_ids.len()
+                    ),
+                ));
+                None
+            }
+            Some(None) => Some(Rows {
+                items: Vec::new(),
+                lines: Vec::new(),
+                ids: Vec::new(),
+                clean: true,
+            }),
+            None => None,
         }
-        None => (Vec::new(), Vec::new()),
     };
 
-    let windows_file = load_required_csv(dir, "windows.csv")?;
-    let windows = read_windows(&windows_file, &site_ids)?;
+    let windows = if errors.full() {
+        None
+    } else {
+        errors
+            .take(load_required_csv(dir, "windows.csv"))
+            .and_then(|file| read_windows(&file, &site_ids, &mut errors))
+    };
 
-    let vm_ids = IdIndex::new("vm", "vms.csv", vms.iter().map(|v| v.id.as_str()));
-    let mut util = Array2::from_shape_fn((vms.len(), windows.count), |(v, _)| {
-        vms.get(v).map_or(1.0, |vm| vm.util)
-    });
-    if let Some(file) = load_csv(dir, "usage.csv")? {
-        read_usage(&file, &vm_ids, windows.count, &mut util)?;
+    let vm_ids = IdIndex::new(
+        "vm",
+        "vms.csv",
+        vms.iter().flat_map(|v| v.ids.iter().map(String::as_str)),
+    );
+    let mut util = Array2::from_shape_fn(
+        (
+            vms.as_ref().map_or(0, |v| v.items.len()),
+            windows.as_ref().map_or(0, |w| w.count),
+        ),
+        |(v, _)| {
+            vms.as_ref()
+                .and_then(|vms| vms.items.get(v))
+                .map_or(1.0, |vm| vm.util)
+        },
+    );
+    // usage.csv is read against the window count and the VM ids, so only when both are sound.
+    if let (Some(windows), Some(vms)) = (&windows, &vms) {
+        if vms.clean && !errors.full() {
+            if let Some(Some(file)) = errors.take(load_csv(dir, "usage.csv")) {
+                read_usage(&file, &vm_ids, windows.count, &mut util, &mut errors);
+            }
+        }
     }
 
-    let (params, param_lines) = match load_bytes(dir, "params.toml")? {
-        Some(bytes) => read_params(&bytes)?,
-        None => (Params::default(), BTreeMap::new()),
+    let params = if errors.full() {
+        None
+    } else {
+        match errors.take(load_bytes(dir, "params.toml")) {
+            Some(Some(bytes)) => errors.take(read_params(&bytes)),
+            Some(None) => Some((Params::default(), BTreeMap::new())),
+            None => None,
+        }
     };
+
+    let (Some(vms), Some(links), Some(windows), Some((params, param_lines))) =
+        (vms, links, windows, params)
+    else {
+        return Err(report(errors));
+    };
+    if !errors.is_empty() || !sites.clean || !vms.clean || !links.clean {
+        return Err(report(errors));
+    }
 
     let sources = Sources {
-        site_lines,
-        vm_lines,
-        link_lines,
+        site_lines: sites.lines,
+        vm_lines: vms.lines,
+        link_lines: links.lines,
         window_lines: windows.lines,
         param_lines,
     };
     let instance = Instance {
-        sites,
-        vms,
-        links,
+        sites: sites.items,
+        vms: vms.items,
+        links: links.items,
         params,
         price_eur_mwh: windows.price_eur_mwh,
         renewable_kw: windows.renewable_kw,
@@ -101,7 +185,10 @@ pub fn read_instance(dir: &Path) -> Result<Instance, InputError> {
         window_start: windows.start,
         util,
     };
-    check_magnitudes(&instance, &sources)?;
+    if let Err(error) = check_magnitudes(&instance, &sources) {
+        errors.push(error);
+        return Err(report(errors));
+    }
     Ok(instance)
 }
 

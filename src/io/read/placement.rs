@@ -7,7 +7,8 @@ use crate::error::InputError;
 use ndarray::Array2;
 use std::path::Path;
 
-/// Reads a placement CSV (`window, vm, site`; `x_` columns are ignored) for `instance`.
+/// Reads a placement CSV (`window, vm, site`; `window_start` and `x_` columns are ignored) for
+/// `instance`.
 ///
 /// Every (vm, window) pair must appear exactly once; errors name the file by `path` as given.
 pub fn read_placement(path: &Path, instance: &Instance) -> Result<Plan, InputError> {
@@ -25,7 +26,8 @@ pub fn read_placement(path: &Path, instance: &Instance) -> Result<Plan, InputErr
     let file = CsvFile::parse(&name, &bytes)?;
     let table = file.table(&Schema {
         required: &["window", "vm", "site"],
-        optional: &[],
+        // What placement.csv carries when windows.csv has starts; not checked against them.
+        optional: &["window_start"],
     })?;
     let site_ids = IdIndex::new(
         "site",

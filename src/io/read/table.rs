@@ -602,6 +602,61 @@ impl<'a> Row<'a> {
     }
 }
 
+/// The errors found in one pass over an instance, in the order they were found, up to a cap:
+/// a bad row is skipped and the next one read, so one pass reports as many as it can.
+pub(crate) struct Errors {
+    pub(crate) list: Vec<InputError>,
+    cap: usize,
+    /// Reading stopped at the cap with input left unchecked.
+    pub(crate) truncated: bool,
+}
+
+impl Errors {
+    /// At most `cap` errors (at least one).
+    pub(crate) fn new(cap: usize) -> Self {
+        Errors {
+            list: Vec::new(),
+            cap: cap.max(1),
+            truncated: false,
+        }
+    }
+
+    pub(crate) fn push(&mut self, error: InputError) {
+        if self.list.len() < self.cap {
+            self.list.push(error);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    /// The value, or `None` with the error recorded.
+    pub(crate) fn take<T>(&mut self, result: Result<T, InputError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.push(error);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The cap is reached: reading stops here, and the report says that input was left
+    /// unchecked.
+    pub(crate) fn full(&mut self) -> bool {
+        let full = self.list.len() >= self.cap;
+        self.truncated |= full;
+        full
+    }
+}
+
 /// Identifiers of one file (sites or VMs), for lookups with helpful errors.
 pub(crate) struct IdIndex {
     /// What an id names, e.g. "site".
