@@ -21,6 +21,7 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
                 gap: a.gap,
                 force: a.force,
                 json: a.json,
+                write_model: a.write_model,
                 ..run_options(&a.run, interrupt)
             };
             commands::plan(&a.dir, &a.out, &options)

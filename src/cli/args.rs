@@ -302,9 +302,15 @@ pub struct PlanArgs {
     /// Print summary.json to stdout (the same bytes as the file) instead of the text summary.
     #[arg(long)]
     pub json: bool,
-    /// Replace OUT even if it holds files that wattshift did not write (never the instance).
+    /// Replace OUT even if it holds files that wattshift did not write (never the instance),
+    /// and an existing --write-model file.
     #[arg(long)]
     pub force: bool,
+    /// Also write the whole-horizon MILP that `exact` solves to this file, for any MILP
+    /// solver: free MPS for .mps, CPLEX LP for .lp. Its optimum is the optimal plan's
+    /// objective_eur (constants are in the objective offset).
+    #[arg(long, value_name = "FILE")]
+    pub write_model: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -10,7 +10,10 @@ use wattshift::domain::instance::{MigrationProfile, Params};
 use wattshift::error::InputError;
 use wattshift::generate::GenerateOptions;
 use wattshift::interrupt::Interrupt;
-use wattshift::io::out_dir::{check_output_dir, write_output_dir, OutputError, OutputRules};
+use wattshift::io::out_dir::{
+    check_output_dir, check_output_file, write_output_dir, write_output_file, OutputError,
+    OutputRules,
+};
 use wattshift::io::read::{read_instance, read_instance_all, read_placement, ErrorReport};
 use wattshift::io::write;
 use wattshift::report::build_plan_report;
@@ -64,6 +67,22 @@ fn errors_text(report: &ErrorReport) -> String {
         ));
     }
     lines.join("\nerror: ")
+}
+
+/// The model format `path`'s extension names, `mps` or `lp` (any case), or a usage error.
+fn model_format(path: &Path) -> Result<&'static str, Failure> {
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("mps") => Ok("mps"),
+        Some("lp") => Ok("lp"),
+        _ => Err(Failure::Usage(format!(
+            "--write-model {}: the extension names the format; expected .mps (free MPS) or \
+             .lp (CPLEX LP)",
+            path.display()
+        ))),
+    }
 }
 
 /// Tells the user that another run holds the output directory's lock.
@@ -142,6 +161,8 @@ pub struct PlanOptions {
     pub force: bool,
     /// Print summary.json to standard output instead of the text summary.
     pub json: bool,
+    /// Also write the whole-horizon MILP to this file (.mps or .lp).
+    pub write_model: Option<PathBuf>,
     /// The stop request the solvers watch.
     pub interrupt: Interrupt,
     /// Where the solvers report their progress (and, with `verbose`, HiGHS's log lines).
@@ -191,7 +212,34 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
     };
     // Refuse an output directory before spending time on a solve whose plan could not be kept.
     check_output_dir(out, &rules)?;
+    let model_protected = [dir.to_path_buf(), out.to_path_buf()];
+    if let Some(model) = &options.write_model {
+        model_format(model)?;
+        check_output_file(model, &model_protected, options.force)?;
+    }
     let instance = read_instance(dir)?;
+    let started = match &options.write_model {
+        Some(model) => {
+            let costs = Costs::new(&instance);
+            let mut written = None;
+            write_output_file(model, &model_protected, options.force, |path| {
+                written = Some(wattshift::solvers::exact::write_model(&costs, path)?);
+                Ok(())
+            })?;
+            if let (Some(file), false) = (written, options.show == Show::Nothing) {
+                eprintln!(
+                    "model: wrote {} ({} columns, {} rows, objective offset {} EUR)",
+                    model.display(),
+                    file.columns,
+                    file.rows,
+                    file.offset_eur
+                );
+            }
+            // Writing the model, like reading the instance, is outside the solve's clock.
+            Instant::now()
+        }
+        None => started,
+    };
     let threads = named
         .as_ref()
         .map_or(options.threads.unwrap_or(0), |c| c.common.threads);

@@ -68,6 +68,31 @@ pub enum OutputError {
     /// OUT names no directory (`/`, `..`, an empty path).
     #[error("{0} names no directory to write; choose a directory such as out/plan")]
     NoName(String),
+    /// A single output file exists already (or is a directory) and `force` is not set.
+    #[error(
+        "{out} exists; wattshift does not overwrite a file it was not asked to replace. Choose \
+         a new name, or pass --force to replace it"
+    )]
+    FileExists {
+        /// The file as given.
+        out: String,
+    },
+    /// A single output file would be written inside a directory the run reads or replaces.
+    #[error("{out} is inside {protected}, which this run reads or replaces; choose a path outside it")]
+    FileInside {
+        /// The file as given.
+        out: String,
+        /// The directory.
+        protected: String,
+    },
+    /// A single output file could not be produced.
+    #[error("cannot write {out}: {message}")]
+    Writer {
+        /// The file as given.
+        out: String,
+        /// What went wrong.
+        message: String,
+    },
     /// The file system refused.
     #[error("cannot write {out}: {source}")]
     Io {
@@ -179,6 +204,78 @@ fn resolve(path: &Path) -> PathBuf {
             _ => return absolute,
         }
     }
+}
+
+/// Checks that `path` may be written as one output file: not inside (or the same as) any of
+/// `protected`, not a directory, and not an existing file unless `force`. Called before any
+/// work, so that a run whose file could not be kept is refused at once.
+pub fn check_output_file(
+    path: &Path,
+    protected: &[PathBuf],
+    force: bool,
+) -> Result<(), OutputError> {
+    let shown = || path.display().to_string();
+    let Some(entry) = output_entry(path) else {
+        return Err(OutputError::NoName(shown()));
+    };
+    for dir in protected {
+        let dir_resolved = resolve(dir);
+        if entry.starts_with(&dir_resolved) {
+            return Err(OutputError::FileInside {
+                out: shown(),
+                protected: dir.display().to_string(),
+            });
+        }
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() || !force => Err(OutputError::FileExists { out: shown() }),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(OutputError::io(path, e)),
+    }
+}
+
+/// Writes one output file atomically after [`check_output_file`]: `write` fills a temporary
+/// file beside `path` (with the same extension, for writers that choose a format by it), which
+/// then takes `path`'s name in one step; an existing file is replaced only with `force`, and
+/// on any error nothing is left behind.
+pub fn write_output_file(
+    path: &Path,
+    protected: &[PathBuf],
+    force: bool,
+    write: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), OutputError> {
+    check_output_file(path, protected, force)?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let suffix = path
+        .extension()
+        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
+    let temp = tempfile::Builder::new()
+        .prefix(".wattshift-")
+        .suffix(&suffix)
+        .tempfile_in(parent)
+        .map_err(|e| OutputError::io(path, e))?;
+    write(temp.path()).map_err(|message| OutputError::Writer {
+        out: path.display().to_string(),
+        message,
+    })?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| OutputError::io(path, e))?;
+    let persisted = if force {
+        temp.persist(path).map(|_| ())
+    } else {
+        temp.persist_noclobber(path).map(|_| ())
+    };
+    persisted.map_err(|e| match e.error.kind() {
+        std::io::ErrorKind::AlreadyExists => OutputError::FileExists {
+            out: path.display().to_string(),
+        },
+        _ => OutputError::io(path, e.error),
+    })
 }
 
 /// `out` as the directory entry that would be replaced: its parent resolved, its own name

@@ -8,6 +8,7 @@ mod estimate;
 mod fixtures;
 mod generate;
 mod heuristics;
+mod model_export;
 mod network;
 mod oracle;
 mod pipelines;

@@ -388,3 +388,124 @@ fn watch_model(model: &mut highs::Model, watch: &Watch, verbose: bool) {
         }
     }
 }
+
+/// The size of a model [`write_whole_model`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelFile {
+    /// Columns (variables).
+    pub columns: usize,
+    /// Rows (constraints).
+    pub rows: usize,
+    /// The objective's constant term, EUR, written as the model's objective offset.
+    pub offset_eur: f64,
+}
+
+/// Writes the whole horizon's MILP, the model `exact` solves, to `path`, in the format its
+/// extension names (`.mps`: free MPS; `.lp`: CPLEX LP), through HiGHS's own writer. The
+/// objective's constant goes into the objective offset, so the file's optimum is the plan's
+/// `objective_eur`. Flow columns are named `flow_g{group}_t{window}_{from}_{to}` (site indices
+/// in sites.csv's order, `start` for the first window of a free start), the site-window
+/// columns `hosts_t{window}_s{site}`, `grid_…`, `gridon_…`, `ceilcpu_…`, `ceilmem_…` and
+/// `cpubinds_…`; HiGHS names the rows.
+pub(super) fn write_whole_model(
+    costs: &Costs,
+    horizon: &Horizon,
+    path: &std::path::Path,
+) -> Result<ModelFile, String> {
+    let groups = group_vms(costs, horizon);
+    let reach = reachable_sites(costs, &groups, horizon);
+    if reach.iter().any(|w| w.iter().any(|sites| sites.is_empty()))
+        || !too_big_anywhere(costs, &groups, &reach).is_empty()
+    {
+        return Err(format!(
+            "the instance has no feasible plan, so there is no model to write: {}",
+            diagnose(costs, &groups, &reach).join("; ")
+        ));
+    }
+    let flows_estimate = estimated_flows(&reach);
+    if let Some(budget) = column_budget() {
+        if flows_estimate > budget {
+            return Err(format!(
+                "the MILP would have about {flows_estimate} flow columns (about {:.1} GB to \
+                 build), more than half the memory available allows ({budget} columns)",
+                flows_estimate as f64 * BYTES_PER_COLUMN as f64 / 1e9
+            ));
+        }
+    }
+    let formulation = formulate(costs, &groups, &reach, horizon, false, &|| false)
+        .ok_or_else(|| "the model could not be built".to_string())?;
+    let columns = formulation.vars.index.len();
+    if columns == 0 {
+        return Err("the instance has no VMs, so the model would be empty".into());
+    }
+    let mut names = vec![String::new(); columns];
+    let site = |s: Option<crate::domain::instance::SiteId>| s.map_or("start".to_string(), |s| format!("s{s}"));
+    for flow in &formulation.flows {
+        if let Some(name) = names.get_mut(formulation.vars.of(flow.var)) {
+            *name = format!(
+                "flow_g{}_t{}_{}_{}",
+                flow.group,
+                flow.window,
+                site(flow.from),
+                site(Some(flow.to))
+            );
+        }
+    }
+    for (&(t, s), vars) in &formulation.site_vars {
+        let mut name = |var: Option<good_lp::Variable>, what: &str| {
+            if let Some(slot) = var.and_then(|v| names.get_mut(formulation.vars.of(v))) {
+                *slot = format!("{what}_t{t}_s{s}");
+            }
+        };
+        name(Some(vars.hosts), "hosts");
+        name(vars.grid, "grid");
+        name(vars.grid_on, "gridon");
+        if let Some(c) = vars.ceilings {
+            name(Some(c.hosts_by_cpu), "ceilcpu");
+            name(Some(c.hosts_by_mem), "ceilmem");
+            name(Some(c.cpu_binds), "cpubinds");
+        }
+    }
+    for (col, name) in names.iter_mut().enumerate() {
+        if name.is_empty() {
+            *name = format!("x{col}");
+        }
+    }
+    let offset_eur = good_lp::IntoAffineExpression::constant(&formulation.objective);
+    let Formulation {
+        vars,
+        objective,
+        constraints,
+        ..
+    } = formulation;
+    let rows = constraints.len();
+    let mut problem = vars.vars.minimise(objective).using(highs);
+    for c in constraints {
+        problem.add_constraint(c);
+    }
+    let mut model = problem
+        .try_into_inner()
+        .map_err(|e| format!("HiGHS rejected the model: {e}"))?;
+    model.make_quiet();
+    let path_c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| format!("{} contains a NUL byte", path.display()))?;
+    let ptr = model.as_mut_ptr();
+    // SAFETY: `ptr` is the live HiGHS instance of `model`, and every string passed is a
+    // NUL-terminated copy that outlives the call.
+    unsafe {
+        for (col, name) in names.iter().enumerate() {
+            let name = std::ffi::CString::new(name.as_str()).unwrap_or_default();
+            highs_sys::Highs_passColName(ptr, col as highs_sys::HighsInt, name.as_ptr());
+        }
+        highs_sys::Highs_changeObjectiveOffset(ptr, offset_eur);
+        let status = highs_sys::Highs_writeModel(ptr, path_c.as_ptr());
+        if status == highs_sys::kHighsStatusError {
+            return Err(format!("HiGHS could not write {}", path.display()));
+        }
+    }
+    Ok(ModelFile {
+        columns,
+        rows,
+        offset_eur,
+    })
+}

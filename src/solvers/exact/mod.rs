@@ -34,6 +34,7 @@ use crate::domain::instance::{SiteId, VmId};
 use crate::domain::plan::Plan;
 use crate::scoring::costs::Costs;
 use crate::scoring::evaluate::evaluate;
+pub use driver::ModelFile;
 use driver::*;
 use groups::*;
 pub(crate) use groups::{group_vms, Group};
@@ -131,6 +132,14 @@ pub fn model_size(costs: &Costs, horizon: &Horizon) -> (usize, usize) {
         return (0, 0);
     };
     (formulation.vars.index.len(), formulation.constraints.len())
+}
+
+/// Writes the whole horizon's MILP, the model [`solve`] hands HiGHS, to `path` in the format
+/// its extension names (`.mps`, free MPS, or `.lp`), with the objective's constant as its
+/// offset: the file's optimum is the optimal plan's cost. Columns are named after what they
+/// count (docs/FORMAT.md §4, `--write-model`).
+pub fn write_model(costs: &Costs, path: &std::path::Path) -> Result<ModelFile, String> {
+    write_whole_model(costs, &Horizon::whole(costs), path)
 }
 
 /// Solves one horizon as a MILP. `base` gives the sites outside the horizon (and must agree
