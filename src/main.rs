@@ -3,7 +3,7 @@
 
 mod cli;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::args::{estimate_options, Cli, Command, RunArgs};
 use cli::commands::{self, Exit, Failure, PlanOptions};
 use cli::progress::Show;
@@ -79,6 +79,12 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             a.placement.as_deref(),
             a.json,
         ),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "wattshift", &mut std::io::stdout());
+            Ok(Exit::Done)
+        }
+        Command::Man { command } => commands::man(Cli::command(), command.as_deref()),
         Command::Shard(a) => cli::shards::shard(
             &a.dir,
             &a.prices,

@@ -83,6 +83,23 @@ pub enum Command {
         after_help = "Example:\n  wattshift shard instances/eu-day --prices prices.json --index 0 --count 4 --out sums-0.json"
     )]
     Shard(ShardArgs),
+    /// Print shell completions for wattshift's commands and flags.
+    #[command(
+        after_help = "Examples:\n  wattshift completions bash > ~/.local/share/bash-completion/completions/wattshift\n  wattshift completions zsh > ~/.zfunc/_wattshift\n  wattshift completions fish > ~/.config/fish/completions/wattshift.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of wattshift, or of one of its commands.
+    #[command(
+        after_help = "Examples:\n  wattshift man > wattshift.1 && man ./wattshift.1\n  wattshift man plan > wattshift-plan.1"
+    )]
+    Man {
+        /// A command whose page to print instead (validate, plan, evaluate, …).
+        command: Option<String>,
+    },
 }
 
 #[derive(Args)]

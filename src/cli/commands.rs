@@ -69,6 +69,39 @@ fn errors_text(report: &ErrorReport) -> String {
     lines.join("\nerror: ")
 }
 
+/// `man [COMMAND]`: the man page of wattshift, or of one of its commands, as roff on standard
+/// output, rendered by clap_mangen from the same definitions as `--help`.
+pub fn man(root: clap::Command, command: Option<&str>) -> Result<Exit, Failure> {
+    let page = match command {
+        None => root,
+        Some(name) => {
+            let names: Vec<String> = root
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .collect();
+            let found = root.find_subcommand(name).cloned().ok_or_else(|| {
+                Failure::Usage(format!(
+                    "no command {name:?}; expected one of {}",
+                    names.join(", ")
+                ))
+            })?;
+            // The page's title and NAME section read `wattshift-plan`, as git's pages do.
+            let title = format!("wattshift-{name}");
+            found
+                .name(title)
+                .bin_name(format!("wattshift {name}"))
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let mut bytes = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut bytes)
+        .map_err(|e| Failure::Bug(format!("cannot render the man page: {e}")))?;
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(&bytes);
+    Ok(Exit::Done)
+}
+
 /// The model format `path`'s extension names, `mps` or `lp` (any case), or a usage error.
 fn model_format(path: &Path) -> Result<&'static str, Failure> {
     let extension = path

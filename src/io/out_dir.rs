@@ -78,7 +78,9 @@ pub enum OutputError {
         out: String,
     },
     /// A single output file would be written inside a directory the run reads or replaces.
-    #[error("{out} is inside {protected}, which this run reads or replaces; choose a path outside it")]
+    #[error(
+        "{out} is inside {protected}, which this run reads or replaces; choose a path outside it"
+    )]
     FileInside {
         /// The file as given.
         out: String,

@@ -58,7 +58,12 @@ fn plan_and_write(dir: &Path, out: &Path, model: &Path) -> (f64, f64) {
         model.to_str().unwrap(),
         "--json",
     ]);
-    assert!(run.status.success(), "{}: {}", dir.display(), text(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}: {}",
+        dir.display(),
+        text(&run.stderr)
+    );
     assert!(
         text(&run.stderr).contains("model: wrote"),
         "{}",
@@ -98,7 +103,10 @@ fn every_fixture_model_read_back_by_highs_has_the_exact_plans_cost() {
         let model = tmp.path().join(format!("{name}.{extension}"));
         let out = tmp.path().join(name);
         let (objective, evaluated) = plan_and_write(&data.join(name), &out, &model);
-        assert!(close(objective, evaluated), "{name}: {objective} {evaluated}");
+        assert!(
+            close(objective, evaluated),
+            "{name}: {objective} {evaluated}"
+        );
         let optimum = solve_file(&model);
         assert!(
             close(optimum, evaluated),
@@ -139,7 +147,11 @@ fn a_model_file_is_refused_where_it_would_overwrite_or_be_lost() {
     std::fs::write(&mine, "my notes\n").unwrap();
     let run = plan(&mine, &[]);
     assert_eq!(run.status.code(), Some(2));
-    assert!(text(&run.stderr).contains("exists"), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("exists"),
+        "{}",
+        text(&run.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&mine).unwrap(), "my notes\n");
     assert!(!out.exists());
     // With --force it is replaced, atomically, and no temporary file is left.

@@ -229,12 +229,13 @@ fn a_summary_records_what_reruns_its_plan() {
 
 #[test]
 fn every_command_help_ends_with_an_example_of_itself() {
-    for command in [
-        "validate", "plan", "evaluate", "estimate", "bench", "generate", "bound", "shard",
-    ] {
+    let commands = command_names();
+    assert!(commands.len() >= 10, "{commands:?}");
+    for command in commands.iter().map(String::as_str) {
         let help = wattshift(&[command, "--help"]);
         assert!(help.status.success());
         let help = text(&help.stdout);
+        assert_every_argument_has_help(command, &help);
         let example = help
             .rsplit_once("Example")
             .unwrap_or_else(|| panic!("{command} --help has no example:\n{help}"))
@@ -249,6 +250,98 @@ fn every_command_help_ends_with_an_example_of_itself() {
     assert!(generate.contains("Hours per window"), "{generate}");
     let plan = text(&wattshift(&["plan", "--help"]).stdout);
     assert!(plan.contains("Instance directory"), "{plan}");
+}
+
+/// The commands `wattshift --help` lists (but `help`), so that a new one is checked too.
+fn command_names() -> Vec<String> {
+    let help = text(&wattshift(&["--help"]).stdout);
+    help.split_once("Commands:")
+        .expect("a Commands section")
+        .1
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every entry of the Arguments and Options sections has a description, on its line or
+/// indented below it.
+fn assert_every_argument_has_help(command: &str, help: &str) {
+    let lines: Vec<&str> = help.lines().collect();
+    let mut in_section = false;
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("Arguments:") || line.starts_with("Options:") {
+            in_section = true;
+            continue;
+        }
+        if !line.starts_with(' ') {
+            in_section = false;
+            continue;
+        }
+        let entry = line.trim_start();
+        let indent = line.len() - entry.len();
+        if !in_section || indent > 6 || !(entry.starts_with('-') || entry.starts_with('<')) {
+            continue;
+        }
+        let described_here = entry
+            .split_once("  ")
+            .is_some_and(|(_, d)| !d.trim().is_empty());
+        let described_below = lines.get(i + 1).is_some_and(|next| {
+            let body = next.trim_start();
+            !body.is_empty() && next.len() - body.len() > indent + 2
+        });
+        assert!(
+            described_here || described_below,
+            "{command}: no help for {entry:?}\n{help}"
+        );
+    }
+}
+
+/// Shell completions and man pages come from the same definitions as --help.
+#[test]
+fn completions_and_man_pages_cover_every_command() {
+    let commands = command_names();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = wattshift(&["completions", shell]);
+        assert!(run.status.success(), "{shell}: {}", text(&run.stderr));
+        let script = text(&run.stdout);
+        assert!(script.contains("write-model"), "{shell}");
+        for command in &commands {
+            assert!(script.contains(command.as_str()), "{shell}: {command}");
+        }
+    }
+    // The bash script is valid bash.
+    let tmp = TempDir::new("completions");
+    let path = tmp.path().join("wattshift.bash");
+    std::fs::write(&path, wattshift(&["completions", "bash"]).stdout).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .expect("bash");
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    let bad = wattshift(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("bash"), "the values are listed");
+
+    let page = text(&wattshift(&["man"]).stdout);
+    assert!(page.starts_with(".ie") || page.starts_with(".TH"), "{page}");
+    assert!(page.contains(".TH wattshift 1"), "{page}");
+    for command in &commands {
+        assert!(
+            page.contains(&format!("wattshift\\-{command}")) || page.contains(command.as_str())
+        );
+        let sub = wattshift(&["man", command]);
+        assert!(sub.status.success(), "{command}");
+        let sub = text(&sub.stdout);
+        assert!(sub.contains(&format!(".TH wattshift-{command} 1")), "{sub}");
+    }
+    let plan = text(&wattshift(&["man", "plan"]).stdout);
+    assert!(plan.contains("\\-\\-write\\-model"), "{plan}");
+    assert_eq!(wattshift(&["man", "nope"]).status.code(), Some(2));
 }
 
 /// `validate --json` on a valid instance: the overview as JSON, nothing on standard error.

@@ -439,7 +439,9 @@ pub(super) fn write_whole_model(
         return Err("the instance has no VMs, so the model would be empty".into());
     }
     let mut names = vec![String::new(); columns];
-    let site = |s: Option<crate::domain::instance::SiteId>| s.map_or("start".to_string(), |s| format!("s{s}"));
+    let site = |s: Option<crate::domain::instance::SiteId>| {
+        s.map_or("start".to_string(), |s| format!("s{s}"))
+    };
     for flow in &formulation.flows {
         if let Some(name) = names.get_mut(formulation.vars.of(flow.var)) {
             *name = format!(
