@@ -42,7 +42,12 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
                     ..shared.clone()
                 })
                 .collect();
-            commands::bench(&a.dirs, &options, a.format)
+            let format = if a.json {
+                cli::args::BenchFormat::Json
+            } else {
+                a.format
+            };
+            commands::bench(&a.dirs, &options, format)
         }
         Command::Generate(a) => {
             let options = GenerateOptions {
@@ -68,7 +73,7 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
                 headroom: a.headroom,
                 profiles: a.profiles.map(|k| k as usize),
             };
-            commands::generate(&options, &a.out, a.force)
+            commands::generate(&options, &a.out, a.force, a.json)
         }
         Command::Estimate(a) => commands::estimate(&estimate_options(a).map_err(Failure::Usage)?),
         Command::Bound(a) => cli::shards::bound(

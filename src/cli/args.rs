@@ -179,6 +179,9 @@ pub struct BenchArgs {
     /// table, csv, json or markdown.
     #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
     pub format: BenchFormat,
+    /// Print JSON (the same as --format json).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
 }
 
 /// Output formats of `bench`.
@@ -215,6 +218,10 @@ pub struct GenerateArgs {
     /// Replace OUT even if it holds files that wattshift did not write.
     #[arg(long)]
     pub force: bool,
+    /// Print JSON instead of text: out, year, seed, zones and the instance's overview (as
+    /// validate --json).
+    #[arg(long)]
+    pub json: bool,
     /// Year of the price series: 2022 (prices and carbon for 10 EU and 4 US zones) or 2024.
     #[arg(long, default_value_t = 2024, value_parser = clap::value_parser!(u16).range(2022..=2024))]
     pub year: u16,

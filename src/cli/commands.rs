@@ -594,7 +594,12 @@ fn non_finite_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> Opti
 }
 
 /// `generate --out DIR`: writes a realistic instance drawn from the real data.
-pub fn generate(options: &GenerateOptions, out: &Path, force: bool) -> Result<Exit, Failure> {
+pub fn generate(
+    options: &GenerateOptions,
+    out: &Path,
+    force: bool,
+    json: bool,
+) -> Result<Exit, Failure> {
     let rules = OutputRules {
         force,
         protected: Vec::new(),
@@ -608,6 +613,25 @@ pub fn generate(options: &GenerateOptions, out: &Path, force: bool) -> Result<Ex
     // The generator wrote something the reader refuses: a bug, reported as such.
     let instance = read_instance(out)
         .map_err(|e| Failure::Bug(format!("the generated instance does not validate: {e}")))?;
+    if json {
+        #[derive(Serialize)]
+        struct GeneratedJson<'a> {
+            out: String,
+            year: u16,
+            seed: u64,
+            zones: &'a [String],
+            instance: render::Overview,
+        }
+        let j = GeneratedJson {
+            out: out.display().to_string(),
+            year: options.year,
+            seed: options.seed,
+            zones: &generated.zones,
+            instance: render::overview(&instance),
+        };
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+        return Ok(Exit::Done);
+    }
     print!(
         "{}",
         render::generated(

@@ -123,6 +123,26 @@ pub fn overview(instance: &Instance) -> Overview {
     }
 }
 
+/// A byte count for a person, in decimal units as sent_gb is (1 GB = 10^9 bytes): `512 B`,
+/// `306.6 MB`, `8.590 GB`, `1.200 TB`.
+pub fn size(bytes: f64) -> String {
+    let b = bytes.abs();
+    if !b.is_finite() {
+        return format!("{bytes} B");
+    }
+    if b < 1e3 {
+        format!("{bytes:.0} B")
+    } else if b < 1e6 {
+        format!("{:.1} kB", bytes / 1e3)
+    } else if b < 1e9 {
+        format!("{:.1} MB", bytes / 1e6)
+    } else if b < 1e12 {
+        format!("{:.3} GB", bytes / 1e9)
+    } else {
+        format!("{:.3} TB", bytes / 1e12)
+    }
+}
+
 /// A short description of an instance: sizes, kinds, prices, connectivity.
 pub fn instance(instance: &Instance) -> String {
     let o = overview(instance);
@@ -230,7 +250,8 @@ pub fn summary(s: &Summary) -> String {
 /// What `evaluate` prints: the costs, then every broken constraint.
 pub fn evaluation(evaluation: &Evaluation, violations: &[String]) -> String {
     let mut out = format!(
-        "objective {} EUR (energy {} + carbon {} + migrations {}), {}, grid {} kWh, {} kg CO2e\n",
+        "objective {:.6} EUR (energy {:.6} + carbon {:.6} + migrations {:.6}), {}, grid {:.3} kWh, \
+         {:.3} kg CO2e\n",
         evaluation.objective_eur,
         evaluation.energy_eur,
         evaluation.carbon_eur,
@@ -290,29 +311,37 @@ pub fn estimate(batch: &BatchEstimate, options: &EstimateOptions) -> String {
         for round in &e.rounds {
             if round.count == 1 {
                 out.push_str(&format!(
-                    "  round {:>2}: {:>16.0} bytes in {:>10.3} s\n",
-                    first_round, round.bytes, round.seconds
+                    "  round {:>2}: {:>16.0} bytes ({:>9}) in {:>10.3} s\n",
+                    first_round,
+                    round.bytes,
+                    size(round.bytes),
+                    round.seconds
                 ));
             } else {
                 out.push_str(&format!(
-                    "  rounds {}–{}: {:.0} bytes each in {:.3} s each (no longer shrinking)\n",
+                    "  rounds {}–{}: {:.0} bytes ({}) each in {:.3} s each (no longer shrinking)\n",
                     first_round,
                     first_round + u64::from(round.count) - 1,
                     round.bytes,
+                    size(round.bytes),
                     round.seconds
                 ));
             }
             first_round += u64::from(round.count);
         }
         if matches!(e.kind, MigrationKind::Precopy | MigrationKind::Block) {
-            out.push_str(&format!("  stop-and-copy: {:.0} bytes\n", e.final_bytes));
+            out.push_str(&format!(
+                "  stop-and-copy: {:.0} bytes ({})\n",
+                e.final_bytes,
+                size(e.final_bytes)
+            ));
         }
         out.push_str(&format!(
-            "  total {:.3} s, downtime {:.3} s, sent {:.0} bytes ({:.3} GB), energy {:.1} J, converged {}, {}\n",
+            "  total {:.3} s, downtime {:.3} s, sent {:.0} bytes ({}), energy {:.1} J, converged {}, {}\n",
             e.total_s,
             e.downtime_s,
             e.sent_bytes,
-            e.sent_bytes / 1e9,
+            size(e.sent_bytes),
             e.energy_j,
             if e.converged { "yes" } else { "no" },
             match e.infeasible {
@@ -366,6 +395,35 @@ mod tests {
     fn testbed() -> Instance {
         read_instance(&Path::new(env!("CARGO_MANIFEST_DIR")).join("instances/paper-testbed"))
             .unwrap()
+    }
+
+    #[test]
+    fn sizes_are_given_in_decimal_units_a_person_reads() {
+        assert_eq!(size(512.0), "512 B");
+        assert_eq!(size(8_048_987.0), "8.0 MB");
+        assert_eq!(size(300_647_711.0), "300.6 MB");
+        assert_eq!(size(9_371_077_692.0), "9.371 GB");
+        assert_eq!(size(1.2e12), "1.200 TB");
+        assert_eq!(size(f64::INFINITY), "inf B");
+    }
+
+    #[test]
+    fn an_evaluation_is_rounded_for_reading() {
+        let instance = testbed();
+        let costs = Costs::new(&instance);
+        let e = wattshift::scoring::evaluate::evaluate(&costs, &Plan::stay(&instance));
+        let text = evaluation(&e, &[]);
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.starts_with(&format!("objective {:.6} EUR (energy ", e.objective_eur)),
+            "{first}"
+        );
+        // No number carries more than six decimals.
+        for word in first.split([' ', '(', ')', ',']) {
+            if let Some((_, decimals)) = word.split_once('.') {
+                assert!(decimals.len() <= 6, "{word} in {first}");
+            }
+        }
     }
 
     #[test]

@@ -588,3 +588,65 @@ fn window_starts_are_converted_to_utc_and_absent_without_starts() {
         }
     }
 }
+
+/// Every command that prints a result prints it as JSON with `--json`, and nothing else on
+/// standard output.
+#[test]
+fn every_result_command_has_json() {
+    let tmp = TempDir::new("json");
+    let day = repo("instances/paper-testbed");
+    let day = day.to_str().unwrap();
+    let out = tmp.path().join("plan");
+    let generated = tmp.path().join("generated");
+    let placement = out.join("placement.csv");
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("validate", vec!["validate", day, "--json"]),
+        (
+            "plan",
+            vec!["plan", day, "--out", out.to_str().unwrap(), "--json", "-q"],
+        ),
+        (
+            "evaluate",
+            vec!["evaluate", day, placement.to_str().unwrap(), "--json"],
+        ),
+        (
+            "estimate",
+            vec![
+                "estimate",
+                "--kind",
+                "precopy",
+                "--mem-gib",
+                "4",
+                "--bandwidth-gbps",
+                "10",
+                "--json",
+            ],
+        ),
+        (
+            "bench",
+            vec!["bench", day, "--solver", "greedy", "--json", "-q"],
+        ),
+        (
+            "generate",
+            vec![
+                "generate",
+                "--sites",
+                "2",
+                "--vms",
+                "4",
+                "--windows",
+                "3",
+                "--out",
+                generated.to_str().unwrap(),
+                "--json",
+            ],
+        ),
+        ("bound", vec!["bound", day, "--iterations", "5", "--json"]),
+    ];
+    for (name, args) in runs {
+        let run = wattshift(&args);
+        assert!(run.status.success(), "{name}: {}", text(&run.stderr));
+        let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&run.stdout);
+        assert!(parsed.is_ok(), "{name}: {}", text(&run.stdout));
+    }
+}
