@@ -84,6 +84,7 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             a.placement.as_deref(),
             a.json,
         ),
+        Command::Init { dir, force } => commands::init(&dir, force),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "wattshift", &mut std::io::stdout());

@@ -83,6 +83,18 @@ pub enum Command {
         after_help = "Example:\n  wattshift shard instances/eu-day --prices prices.json --index 0 --count 4 --out sums-0.json"
     )]
     Shard(ShardArgs),
+    /// Write a template instance to fill in from your own fleet: every file with every column,
+    /// example rows that validate and plan, and a README on what goes where (docs/FLEET.md).
+    #[command(
+        after_help = "Example:\n  wattshift init my-fleet && wattshift validate my-fleet && wattshift plan my-fleet --out my-plan"
+    )]
+    Init {
+        /// Directory to write (new, empty, or an earlier output with --force).
+        dir: PathBuf,
+        /// Replace DIR even if it holds files that wattshift did not write.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print shell completions for wattshift's commands and flags.
     #[command(
         after_help = "Examples:\n  wattshift completions bash > ~/.local/share/bash-completion/completions/wattshift\n  wattshift completions zsh > ~/.zfunc/_wattshift\n  wattshift completions fish > ~/.config/fish/completions/wattshift.fish"

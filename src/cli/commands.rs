@@ -69,6 +69,43 @@ fn errors_text(report: &ErrorReport) -> String {
     lines.join("\nerror: ")
 }
 
+/// `init DIR`: the template instance of [`wattshift::generate::template`], written atomically
+/// under the output-directory rules, then read back as a check.
+pub fn init(dir: &Path, force: bool) -> Result<Exit, Failure> {
+    let rules = OutputRules {
+        force,
+        protected: Vec::new(),
+        on_wait: Some(say_waiting),
+    };
+    // The template's files are there to be edited, so even a template written earlier is
+    // somebody's work: only a new or empty directory is written without --force.
+    let occupied = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
+    if occupied && !force {
+        return Err(Failure::Usage(format!(
+            "{} is not empty; init writes only into a new or empty directory, since a template \
+             is there to be edited. Choose another directory, or pass --force to replace what it \
+             holds (never an instance you are using elsewhere)",
+            dir.display()
+        )));
+    }
+    check_output_dir(dir, &rules)?;
+    write_output_dir(dir, &wattshift::generate::template::template_files(), &rules)?;
+    let instance = read_instance(dir)
+        .map_err(|e| Failure::Bug(format!("the template does not validate: {e}")))?;
+    println!(
+        "wrote a template instance to {}: README.md, sites.csv, vms.csv, links.csv, \
+         windows.csv, usage.csv and params.toml",
+        dir.display()
+    );
+    print!("{}", render::instance(&instance));
+    println!(
+        "next: replace the example rows with your fleet (README.md says where each column comes \
+         from), then `wattshift validate {}`",
+        dir.display()
+    );
+    Ok(Exit::Done)
+}
+
 /// `man [COMMAND]`: the man page of wattshift, or of one of its commands, as roff on standard
 /// output, rendered by clap_mangen from the same definitions as `--help`.
 pub fn man(root: clap::Command, command: Option<&str>) -> Result<Exit, Failure> {

@@ -3,6 +3,7 @@
 //! curves, PlanetLab CPU traces). Same options and seed, same instance, byte for byte.
 
 pub mod data;
+pub mod template;
 
 use crate::domain::instance::{Instance, Link, MigrationKind, MigrationProfile, Params, Site, Vm};
 use crate::rng::Rng;

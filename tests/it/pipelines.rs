@@ -650,3 +650,54 @@ fn every_result_command_has_json() {
         assert!(parsed.is_ok(), "{name}: {}", text(&run.stdout));
     }
 }
+
+/// `init` writes a template that validates and plans, and never writes over a directory that
+/// holds anything, its own earlier template included (which is there to be edited).
+#[test]
+fn init_writes_a_template_that_validates_and_plans() {
+    let tmp = TempDir::new("init");
+    let dir = tmp.path().join("fleet");
+    let run = wattshift(&["init", dir.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    for file in [
+        "README.md",
+        "sites.csv",
+        "vms.csv",
+        "links.csv",
+        "windows.csv",
+        "usage.csv",
+        "params.toml",
+    ] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+    // Every column of the format is in the headers.
+    let vms = std::fs::read_to_string(dir.join("vms.csv")).unwrap();
+    for column in ["dirty_mib_s", "wss_gib", "allowed_sites", "downtime_eur_per_s"] {
+        assert!(vms.lines().next().unwrap().contains(column), "{column}");
+    }
+    let run = wattshift(&["validate", dir.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let out = tmp.path().join("plan");
+    let run = wattshift(&[
+        "plan",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+        "--json",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(summary["status"], "optimal");
+
+    // An edited template is not written over, and neither is any other non-empty directory.
+    let edited = "site,hosts,host_cpu,host_mem_gib,idle_w,peak_w,pue\nmine,1,8,32,50,200,1.1\n";
+    std::fs::write(dir.join("sites.csv"), edited).unwrap();
+    let run = wattshift(&["init", dir.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run.stderr).contains("not empty"), "{}", text(&run.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sites.csv")).unwrap(),
+        edited
+    );
+}
