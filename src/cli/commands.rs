@@ -89,7 +89,11 @@ pub fn init(dir: &Path, force: bool) -> Result<Exit, Failure> {
         )));
     }
     check_output_dir(dir, &rules)?;
-    write_output_dir(dir, &wattshift::generate::template::template_files(), &rules)?;
+    write_output_dir(
+        dir,
+        &wattshift::generate::template::template_files(),
+        &rules,
+    )?;
     let instance = read_instance(dir)
         .map_err(|e| Failure::Bug(format!("the template does not validate: {e}")))?;
     println!(

@@ -10,6 +10,7 @@ mod generate;
 mod heuristics;
 mod model_export;
 mod network;
+mod onboarding;
 mod oracle;
 mod pipelines;
 mod random_oracle;

@@ -672,7 +672,12 @@ fn init_writes_a_template_that_validates_and_plans() {
     }
     // Every column of the format is in the headers.
     let vms = std::fs::read_to_string(dir.join("vms.csv")).unwrap();
-    for column in ["dirty_mib_s", "wss_gib", "allowed_sites", "downtime_eur_per_s"] {
+    for column in [
+        "dirty_mib_s",
+        "wss_gib",
+        "allowed_sites",
+        "downtime_eur_per_s",
+    ] {
         assert!(vms.lines().next().unwrap().contains(column), "{column}");
     }
     let run = wattshift(&["validate", dir.to_str().unwrap()]);
@@ -695,7 +700,11 @@ fn init_writes_a_template_that_validates_and_plans() {
     std::fs::write(dir.join("sites.csv"), edited).unwrap();
     let run = wattshift(&["init", dir.to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(2));
-    assert!(text(&run.stderr).contains("not empty"), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("not empty"),
+        "{}",
+        text(&run.stderr)
+    );
     assert_eq!(
         std::fs::read_to_string(dir.join("sites.csv")).unwrap(),
         edited
