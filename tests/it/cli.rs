@@ -25,7 +25,11 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn plan(instance: &str, out: &Path, extra: &[&str]) -> Output {
-    let dir = repo(instance);
+    plan_dir(&repo(instance), out, extra)
+}
+
+/// `wattshift plan DIR --out OUT` with more arguments.
+pub fn plan_dir(dir: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "plan",
         dir.to_str().unwrap(),

@@ -36,7 +36,7 @@ fn expected(name: &str) -> Expected {
 }
 
 /// Every fixture directory, found on disk: a new fixture is checked without touching this file.
-fn fixtures() -> Vec<String> {
+pub fn fixtures() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()

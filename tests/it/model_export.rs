@@ -89,13 +89,7 @@ fn plan_and_write(dir: &Path, out: &Path, model: &Path) -> (f64, f64) {
 fn every_fixture_model_read_back_by_highs_has_the_exact_plans_cost() {
     let tmp = TempDir::new("model");
     let data = repo("tests/data");
-    let mut names: Vec<String> = std::fs::read_dir(&data)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("sites.csv").is_file())
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .collect();
-    names.sort();
+    let names = crate::fixtures::fixtures();
     assert!(names.len() >= 6, "{names:?}");
     for (i, name) in names.iter().enumerate() {
         // Both formats, alternately.

@@ -1,7 +1,7 @@
 //! docs/FLEET.md's worked example: the files the guide shows are `instances/onboarding`'s,
 //! and the instance validates and plans to the result the guide states.
 
-use crate::cli::{repo, wattshift};
+use crate::cli::{plan_dir, repo, wattshift};
 use crate::common::TempDir;
 
 /// The fenced blocks of a Markdown text whose info string is `name`.
@@ -27,13 +27,7 @@ fn the_guide_shows_the_instance_and_states_its_plan() {
 
     let tmp = TempDir::new("onboarding");
     let out = tmp.path().join("plan");
-    let run = wattshift(&[
-        "plan",
-        dir.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    let run = plan_dir(&dir, &out, &["-q"]);
     assert!(run.status.success());
     let printed = String::from_utf8_lossy(&run.stdout).to_string();
     let shown = block(&guide, "console").unwrap();

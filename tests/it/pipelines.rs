@@ -2,7 +2,7 @@
 //! summary's JSON with `--json`, no HiGHS log even with `--verbose`), `-q`, durations with
 //! units, and `--seed`.
 
-use crate::cli::{repo, wattshift};
+use crate::cli::{plan_dir, repo, wattshift};
 use crate::common::TempDir;
 use std::collections::BTreeMap;
 
@@ -32,16 +32,7 @@ fn progress_lines_on_stderr_end_with_the_plan_and_bound_of_the_summary() {
     let tmp = TempDir::new("progress");
     let out = tmp.path().join("out");
     let dir = repo("instances/eu-day");
-    let run = wattshift(&[
-        "plan",
-        dir.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--solver",
-        "fleet",
-        "--time-limit",
-        "4s",
-    ]);
+    let run = plan_dir(&dir, &out, &["--solver", "fleet", "--time-limit", "4s"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let stderr = text(&run.stderr);
     let lines: Vec<&str> = stderr
@@ -80,25 +71,10 @@ fn quiet_runs_show_no_progress_and_verbose_runs_keep_the_highs_log_off_stdout() 
     let tmp = TempDir::new("quiet");
     let dir = repo("tests/data/tiny-capacity");
     let out = tmp.path().join("out");
-    let quiet = wattshift(&[
-        "plan",
-        dir.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    let quiet = plan_dir(&dir, &out, &["-q"]);
     assert!(quiet.status.success());
     assert!(!text(&quiet.stderr).contains("progress:"));
-    let verbose = wattshift(&[
-        "plan",
-        dir.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--solver",
-        "exact",
-        "-v",
-        "-q",
-    ]);
+    let verbose = plan_dir(&dir, &out, &["--solver", "exact", "-v", "-q"]);
     assert!(verbose.status.success());
     let (stdout, stderr) = (text(&verbose.stdout), text(&verbose.stderr));
     assert!(stderr.contains("HiGHS"), "no HiGHS log on stderr: {stderr}");
@@ -111,13 +87,7 @@ fn json_prints_exactly_the_summary_file() {
     let tmp = TempDir::new("json");
     let out = tmp.path().join("out");
     let dir = repo("tests/data/tiny-kinds");
-    let run = wattshift(&[
-        "plan",
-        dir.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-    ]);
+    let run = plan_dir(&dir, &out, &["--json"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert_eq!(run.stdout, std::fs::read(out.join("summary.json")).unwrap());
 }
@@ -128,28 +98,11 @@ fn time_limits_take_units_and_seeds_are_flags() {
     let out = tmp.path().join("out");
     let dir = repo("tests/data/tiny-kinds");
     for limit in ["90", "90s", "1.5m", "1h"] {
-        let run = wattshift(&[
-            "plan",
-            dir.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--time-limit",
-            limit,
-            "--seed",
-            "7",
-            "-q",
-        ]);
+        let run = plan_dir(&dir, &out, &["--time-limit", limit, "--seed", "7", "-q"]);
         assert!(run.status.success(), "{limit}: {}", text(&run.stderr));
     }
     for bad in ["0", "-5", "2x", "m", "1e400h"] {
-        let run = wattshift(&[
-            "plan",
-            dir.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--time-limit",
-            bad,
-        ]);
+        let run = plan_dir(&dir, &out, &["--time-limit", bad]);
         assert_eq!(run.status.code(), Some(2), "{bad}");
         assert!(
             text(&run.stderr).contains("90s"),
@@ -179,19 +132,11 @@ fn a_summary_records_what_reruns_its_plan() {
     let tmp = TempDir::new("provenance");
     let dir = repo("tests/data/tiny-latency-anti");
     let first = tmp.path().join("first");
-    let run = wattshift(&[
-        "plan",
-        dir.to_str().unwrap(),
-        "--out",
-        first.to_str().unwrap(),
-        "--solver",
-        "local",
-        "--seed",
-        "5",
-        "--threads",
-        "2",
-        "-q",
-    ]);
+    let run = plan_dir(
+        &dir,
+        &first,
+        &["--solver", "local", "--seed", "5", "--threads", "2", "-q"],
+    );
     assert!(run.status.success(), "{}", text(&run.stderr));
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(first.join("summary.json")).unwrap()).unwrap();
@@ -208,15 +153,7 @@ fn a_summary_records_what_reruns_its_plan() {
         toml::to_string(settings).expect("settings as TOML"),
     );
     let second = tmp.path().join("second");
-    let rerun = wattshift(&[
-        "plan",
-        dir.to_str().unwrap(),
-        "--out",
-        second.to_str().unwrap(),
-        "--solver",
-        config.to_str().unwrap(),
-        "-q",
-    ]);
+    let rerun = plan_dir(&dir, &second, &["--solver", config.to_str().unwrap(), "-q"]);
     assert!(rerun.status.success(), "{}", text(&rerun.stderr));
     assert_eq!(
         std::fs::read(first.join("placement.csv")).unwrap(),
@@ -449,13 +386,7 @@ fn outputs_carry_window_starts_in_utc_when_windows_csv_has_them() {
     let tmp = TempDir::new("starts");
     let out = tmp.path().join("out");
     let dir = repo("instances/paper-testbed");
-    let run = wattshift(&[
-        "plan",
-        dir.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    let run = plan_dir(&dir, &out, &["-q"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
     let placement = read("placement.csv");
@@ -539,13 +470,7 @@ fn window_starts_are_converted_to_utc_and_absent_without_starts() {
     // Window 1's first site (a) starts at 01:00+01:00, which is midnight UTC.
     let dated = InstanceFiles::valid().write();
     let out = tmp.path().join("dated");
-    let run = wattshift(&[
-        "plan",
-        dated.path().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    let run = plan_dir(dated.path(), &out, &["-q"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let placement = std::fs::read_to_string(out.join("placement.csv")).unwrap();
     let row = placement
@@ -574,13 +499,7 @@ fn window_starts_are_converted_to_utc_and_absent_without_starts() {
         .write();
     for (name, dir) in [("undated", &undated), ("empty", &empty)] {
         let out = tmp.path().join(name);
-        let run = wattshift(&[
-            "plan",
-            dir.path().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ]);
+        let run = plan_dir(dir.path(), &out, &["-q"]);
         assert!(run.status.success(), "{}", text(&run.stderr));
         for file in ["placement.csv", "migrations.csv", "site_windows.csv"] {
             let content = std::fs::read_to_string(out.join(file)).unwrap();
@@ -683,14 +602,7 @@ fn init_writes_a_template_that_validates_and_plans() {
     let run = wattshift(&["validate", dir.to_str().unwrap()]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let out = tmp.path().join("plan");
-    let run = wattshift(&[
-        "plan",
-        dir.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-        "--json",
-    ]);
+    let run = plan_dir(&dir, &out, &["-q", "--json"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let summary: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(summary["status"], "optimal");
