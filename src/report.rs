@@ -74,11 +74,16 @@ pub struct Summary {
 /// warns: HiGHS's feasibility tolerance is 1e-7 per row, so its objective drifts by about this.
 const OBJECTIVE_TOLERANCE: f64 = 1e-6;
 
+/// A plan this close to its bound, EUR per EUR of objective (and at least this many EUR), is
+/// proven optimal up to round-off between HiGHS's primal and dual bounds, not up to room left
+/// for a better plan: the stop reason is then `optimal`, not `gap_reached`.
+const PROVEN_GAP: f64 = 1e-9;
+
 /// Why the search behind `outcome` stopped.
 fn stop_reason(
     outcome: &Outcome,
     settings: &CommonSettings,
-    gap: Option<f64>,
+    objective_and_bound: Option<(f64, f64)>,
     runtime_s: f64,
 ) -> StopReason {
     if outcome.status == Status::Infeasible {
@@ -86,7 +91,9 @@ fn stop_reason(
     } else if settings.interrupt.is_requested() {
         StopReason::Interrupted
     } else if outcome.status == Status::Optimal {
-        if gap.is_some_and(|g| g > 0.0) {
+        let open = objective_and_bound
+            .is_some_and(|(plan, bound)| plan - bound > PROVEN_GAP * plan.abs().max(1.0));
+        if open {
             StopReason::GapReached
         } else {
             StopReason::Optimal
@@ -233,7 +240,12 @@ pub fn build_plan_report(
             ));
         }
     }
-    summary.stop_reason = stop_reason(outcome, settings, summary.gap, runtime_s);
+    summary.stop_reason = stop_reason(
+        outcome,
+        settings,
+        summary.objective_eur.zip(summary.bound_eur),
+        runtime_s,
+    );
     PlanReport {
         summary,
         solved: Some(Solved {

@@ -622,3 +622,44 @@ fn init_writes_a_template_that_validates_and_plans() {
         edited
     );
 }
+
+/// summary.json says why the search stopped.
+#[test]
+fn the_summary_says_why_the_search_stopped() {
+    use crate::common::InstanceFiles;
+    let tmp = TempDir::new("stop");
+    let reason = |dir: &std::path::Path, name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let mut args = vec!["-q", "--json"];
+        args.extend_from_slice(extra);
+        let run = plan_dir(dir, &out, &args);
+        let summary: serde_json::Value = serde_json::from_slice(&run.stdout)
+            .unwrap_or_else(|_| panic!("{name}: {}", text(&run.stderr)));
+        summary["stop_reason"].as_str().unwrap().to_string()
+    };
+    let testbed = repo("instances/paper-testbed");
+    assert_eq!(reason(&testbed, "exact", &["--solver", "exact"]), "optimal");
+    assert_eq!(
+        reason(&testbed, "greedy", &["--solver", "greedy"]),
+        "no_improvement"
+    );
+    let eu_day = repo("instances/eu-day");
+    assert_eq!(
+        reason(&eu_day, "loose", &["--solver", "exact", "--gap", "0.2"]),
+        "gap_reached"
+    );
+    assert_eq!(
+        reason(
+            &eu_day,
+            "cut",
+            &["--solver", "local", "--time-limit", "0.3"]
+        ),
+        "time_limit"
+    );
+    // The stay plan of the small instance breaks allowed_sites.
+    let bad = InstanceFiles::valid().write();
+    assert_eq!(
+        reason(bad.path(), "stay", &["--solver", "stay"]),
+        "infeasible"
+    );
+}
