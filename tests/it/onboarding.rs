@@ -1,7 +1,7 @@
 //! docs/FLEET.md's worked example: the files the guide shows are `instances/onboarding`'s,
 //! and the instance validates and plans to the result the guide states.
 
-use crate::cli::{plan_dir, repo, wattshift};
+use crate::cli::{plan_dir, repo};
 use crate::common::TempDir;
 
 /// The fenced blocks of a Markdown text whose info string is `name`.
