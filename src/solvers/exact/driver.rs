@@ -389,7 +389,7 @@ fn watch_model(model: &mut highs::Model, watch: &Watch, verbose: bool) {
     }
 }
 
-/// The size of a model [`write_whole_model`] wrote.
+/// The size of a model [`super::write_model`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ModelFile {
     /// Columns (variables).
