@@ -85,6 +85,21 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             a.json,
         ),
         Command::Init { dir, force } => commands::init(&dir, force),
+        Command::Explain {
+            out,
+            vm,
+            window,
+            instance,
+            json,
+        } => commands::explain(
+            &out,
+            &commands::ExplainOptions {
+                vm,
+                window,
+                json,
+                instance,
+            },
+        ),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "wattshift", &mut std::io::stdout());

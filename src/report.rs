@@ -68,6 +68,9 @@ pub struct Summary {
     /// its knobs, `gap`, `seed`, `time_limit_s`); null where the caller did not give it. Written
     /// out as TOML, it reruns the plan (`plan --solver FILE`).
     pub settings: Option<serde_json::Value>,
+    /// The instance directory planned, as an absolute path; `report` and `explain` read it
+    /// back from there. Null where the caller did not give it.
+    pub instance: Option<String>,
 }
 
 /// How far the evaluator's cost of a plan may differ from a solver's own figure before `plan`
@@ -167,6 +170,7 @@ pub fn build_plan_report(
         time_limit_s: settings.time_limit_s,
         threads: rayon::current_num_threads(),
         settings: None,
+        instance: None,
     };
     let Some(plan) = &outcome.plan else {
         summary.stop_reason = stop_reason(outcome, settings, None, runtime_s);

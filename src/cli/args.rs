@@ -83,6 +83,27 @@ pub enum Command {
         after_help = "Example:\n  wattshift shard instances/eu-day --prices prices.json --index 0 --count 4 --out sums-0.json"
     )]
     Shard(ShardArgs),
+    /// Why the plan in OUT moves each VM it moves (cost and its parts, savings per window,
+    /// payback, whether it comes back) and why VMs that would pay to move stay.
+    #[command(
+        after_help = "Examples:\n  wattshift explain out/paper-testbed\n  wattshift explain out/paper-testbed --vm vm01\n  wattshift explain out/paper-testbed --window 8 --json"
+    )]
+    Explain {
+        /// An output directory of `plan`.
+        out: PathBuf,
+        /// One VM: its migrations with their savings per window, and why it stays where it does.
+        #[arg(long)]
+        vm: Option<String>,
+        /// One window: its migrations only (with --vm, the stay is looked at from this window).
+        #[arg(long)]
+        window: Option<usize>,
+        /// The instance directory, where it is no longer where summary.json says.
+        #[arg(long)]
+        instance: Option<PathBuf>,
+        /// Print JSON: `migrations` (one entry each, with cost_eur and its parts) and `stays`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a template instance to fill in from your own fleet: every file with every column,
     /// example rows that validate and plan, and a README on what goes where (docs/FLEET.md).
     #[command(

@@ -350,6 +350,12 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
         );
         let mut report = report;
         report.summary.settings = Some(config.to_json());
+        report.summary.instance = Some(
+            std::path::absolute(dir)
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .display()
+                .to_string(),
+        );
         settings
             .progress
             .settle(report.summary.objective_eur, report.summary.bound_eur);
@@ -686,3 +692,145 @@ pub fn generate(
     print!("{}", render::instance(&instance));
     Ok(Exit::Done)
 }
+
+/// A plan's output directory read back: its summary, the instance it was planned on, the plan
+/// from placement.csv and the evaluator's verdict on it.
+pub struct Output {
+    /// summary.json as written.
+    pub summary: serde_json::Value,
+    /// The instance (from `--instance` or the summary's `instance`).
+    pub instance: wattshift::domain::instance::Instance,
+    /// placement.csv.
+    pub plan: wattshift::domain::plan::Plan,
+}
+
+/// Reads the output directory `out` of `plan`, with the instance at `instance` or at the path
+/// its summary records.
+pub fn read_output(out: &Path, instance: Option<&Path>) -> Result<Output, Failure> {
+    let summary_path = out.join("summary.json");
+    let bytes = std::fs::read(&summary_path).map_err(|e| {
+        InputError::file(
+            summary_path.display().to_string(),
+            format!(
+                "cannot read it ({e}); expected an output directory written by `wattshift plan`"
+            ),
+        )
+    })?;
+    let summary: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        InputError::at_line(
+            summary_path.display().to_string(),
+            e.line() as u64,
+            format!("not the JSON `wattshift plan` writes: {e}"),
+        )
+    })?;
+    let dir = match instance {
+        Some(dir) => dir.to_path_buf(),
+        None => PathBuf::from(summary["instance"].as_str().ok_or_else(|| {
+            InputError::file(
+                summary_path.display().to_string(),
+                "records no instance directory (written by an older wattshift?); give it with \
+                 --instance DIR",
+            )
+        })?),
+    };
+    let instance = read_instance(&dir)?;
+    let placement = out.join("placement.csv");
+    if !placement.is_file() {
+        return Err(Failure::Input(InputError::file(
+            placement.display().to_string(),
+            "not found: the plan found no plan, so there is nothing to explain or report",
+        )));
+    }
+    let plan = read_placement(&placement, &instance)?;
+    Ok(Output {
+        summary,
+        instance,
+        plan,
+    })
+}
+
+/// What `explain` looks at.
+#[derive(Debug, Clone, Default)]
+pub struct ExplainOptions {
+    /// One VM, by id.
+    pub vm: Option<String>,
+    /// One window.
+    pub window: Option<usize>,
+    /// Print JSON.
+    pub json: bool,
+    /// The instance, where the summary's path no longer holds it.
+    pub instance: Option<PathBuf>,
+}
+
+/// `explain OUT`: why each migration of the plan pays (or not), and why VMs that would pay to
+/// move stay; for one VM or window with `--vm` and `--window`.
+pub fn explain(out: &Path, options: &ExplainOptions) -> Result<Exit, Failure> {
+    use wattshift::scoring::explain::{blocked_stays, explain_migrations, explain_stay, Loads};
+    let output = read_output(out, options.instance.as_deref())?;
+    let instance = &output.instance;
+    let costs = Costs::new(instance);
+    let evaluation = evaluate(&costs, &output.plan);
+    let vm = match &options.vm {
+        Some(id) => Some(
+            instance
+                .vms
+                .iter()
+                .position(|v| &v.id == id)
+                .ok_or_else(|| Failure::Usage(format!("--vm {id}: no such VM in the instance")))?,
+        ),
+        None => None,
+    };
+    if let Some(t) = options.window {
+        if t >= instance.num_windows() {
+            return Err(Failure::Usage(format!(
+                "--window {t}: the instance has windows 0 to {}",
+                instance.num_windows().saturating_sub(1)
+            )));
+        }
+    }
+    let migrations: Vec<_> = explain_migrations(&costs, &output.plan, &evaluation)
+        .into_iter()
+        .filter(|m| vm.is_none_or(|v| m.vm == v) && options.window.is_none_or(|t| m.window == t))
+        .collect();
+    let stays: Vec<_> = match vm {
+        Some(v) => {
+            let loads = Loads::new(&costs, &output.plan);
+            explain_stay(
+                &costs,
+                &output.plan,
+                &evaluation,
+                &loads,
+                v,
+                options.window.unwrap_or(0),
+            )
+            .into_iter()
+            .collect()
+        }
+        None => blocked_stays(&costs, &output.plan, &evaluation, EXPLAIN_CANDIDATES)
+            .into_iter()
+            // Would have paid: what it saves exceeds what its migrations cost.
+            .filter(|s| {
+                use wattshift::scoring::explain::Verdict;
+                match s.verdict {
+                    Verdict::Breaks(_) | Verdict::Pinned => s.saving_eur > s.migration_eur,
+                    Verdict::WouldSave(_) => true,
+                    Verdict::CostsMore(_) => false,
+                }
+            })
+            .take(EXPLAIN_SHOWN)
+            .collect(),
+    };
+    if options.json {
+        let j = render::explain_json(instance, &migrations, &stays);
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+    } else if vm.is_some() {
+        print!("{}", render::explain_vm(instance, &migrations, &stays));
+    } else {
+        print!("{}", render::explain_ranked(instance, &migrations, &stays));
+    }
+    Ok(Exit::Done)
+}
+
+/// Staying VMs checked through the evaluator for `explain`'s summary, and how many it shows.
+const EXPLAIN_CANDIDATES: usize = 50;
+const EXPLAIN_SHOWN: usize = 10;

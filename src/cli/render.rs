@@ -4,6 +4,7 @@ use wattshift::domain::instance::{Instance, MigrationKind};
 use wattshift::report::Summary;
 use wattshift::scoring::costs::Costs;
 use wattshift::scoring::evaluate::Evaluation;
+use wattshift::scoring::explain::{MigrationExplanation, StayExplanation, Verdict};
 use wattshift::scoring::migration::BatchEstimate;
 
 use super::commands::EstimateOptions;
@@ -382,6 +383,221 @@ pub fn generated(
     )
 }
 
+/// A window for a person: its number, and its start in UTC where windows.csv gives it.
+fn window_name(instance: &Instance, t: usize) -> String {
+    match wattshift::io::write::window_start_utc(instance, t) {
+        Some(start) => format!("window {t} ({start})"),
+        None => format!("window {t}"),
+    }
+}
+
+/// One migration on one line: where, what it costs, what it saves and when it pays back.
+fn migration_line(instance: &Instance, m: &MigrationExplanation) -> String {
+    let sites = &instance.sites;
+    let stay = m.savings_eur.len();
+    let payback = match m.payback_windows {
+        Some(k) => format!("pays back in {}", count(k, "window", "windows")),
+        None => "never pays back during its stay".to_string(),
+    };
+    let back = m
+        .returns_at
+        .map_or(String::new(), |w| format!("; back at window {w}"));
+    format!(
+        "{}: {} {} → {} ({}, {:.1} s, downtime {:.3} s): cost {:.6} EUR, saves {:.6} EUR over {}, net {:+.6} EUR; {payback}{back}",
+        window_name(instance, m.window),
+        instance.vms[m.vm].id,
+        sites[m.from].id,
+        sites[m.to].id,
+        m.kind,
+        m.duration_s,
+        m.downtime_s,
+        m.cost_eur,
+        m.saving_eur,
+        count(stay, "window", "windows"),
+        m.net_eur,
+    )
+}
+
+/// One staying VM on a line or two: its cheapest other site and why the plan did not take it.
+fn stay_lines(instance: &Instance, s: &StayExplanation) -> String {
+    let vm = &instance.vms[s.vm].id;
+    let here = &instance.sites[s.site].id;
+    let Some(b) = s.alternative else {
+        return format!("{vm} stays at {here}: the instance has no other site\n");
+    };
+    let span = if s.end == s.first + 1 {
+        format!("window {}", s.first)
+    } else {
+        format!("windows {}–{}", s.first, s.end - 1)
+    };
+    let there = &instance.sites[b].id;
+    let mut out = if s.saving_eur > 0.0 {
+        format!(
+            "{vm} stays at {here} in {span}; its load would cost least at {there}, {:.6} EUR less, and its migrations {:+.6} EUR\n",
+            s.saving_eur, s.migration_eur
+        )
+    } else {
+        format!(
+            "{vm} stays at {here} in {span}, where its load costs least; at the next cheapest site, {there}, it would cost {:.6} EUR more, and its migrations {:+.6} EUR\n",
+            -s.saving_eur, s.migration_eur
+        )
+    };
+    match &s.verdict {
+        Verdict::Pinned => out.push_str("  not taken: the VM is pinned\n"),
+        Verdict::Breaks(reasons) => {
+            out.push_str("  not taken: the move breaks constraints the plan keeps:\n");
+            const SHOWN: usize = 3;
+            for reason in reasons.iter().take(SHOWN) {
+                out.push_str(&format!("    {reason}\n"));
+            }
+            if reasons.len() > SHOWN {
+                out.push_str(&format!(
+                    "    … and {} more (--json lists them all)\n",
+                    reasons.len() - SHOWN
+                ));
+            }
+        }
+        Verdict::CostsMore(eur) => out.push_str(&format!(
+            "  not taken: the migrations cost more than it saves; the objective would rise by {eur:.6} EUR\n"
+        )),
+        Verdict::WouldSave(eur) => out.push_str(&format!(
+            "  a better plan: the move keeps every constraint and lowers the objective by {eur:.6} EUR (the plan is not optimal)\n"
+        )),
+    }
+    out
+}
+
+/// `explain OUT` without `--vm`: the migrations that pay most and least, and the VMs that
+/// would have paid to move but could not.
+pub fn explain_ranked(
+    instance: &Instance,
+    migrations: &[MigrationExplanation],
+    stays: &[StayExplanation],
+) -> String {
+    let mut out = String::new();
+    let total: f64 = migrations.iter().map(|m| m.cost_eur).sum();
+    let net: f64 = migrations.iter().map(|m| m.net_eur).sum();
+    out.push_str(&format!(
+        "{} costing {total:.6} EUR, net {net:+.6} EUR after what they save\n",
+        count(migrations.len(), "migration", "migrations")
+    ));
+    let mut ranked: Vec<&MigrationExplanation> = migrations.iter().collect();
+    ranked.sort_by(|a, b| b.net_eur.total_cmp(&a.net_eur));
+    if !ranked.is_empty() {
+        out.push_str("\nmigrations that pay most:\n");
+        for m in ranked.iter().take(10) {
+            out.push_str(&format!("  {}\n", migration_line(instance, m)));
+        }
+        if ranked.len() > 10 {
+            out.push_str("\nmigrations that pay least:\n");
+            for m in ranked.iter().rev().take(10) {
+                out.push_str(&format!("  {}\n", migration_line(instance, m)));
+            }
+        }
+    }
+    out.push_str("\nVMs that would have paid to move but could not:\n");
+    if stays.is_empty() {
+        out.push_str("  none: every VM that stays costs least where it is, or would not repay its migrations\n");
+    }
+    for s in stays {
+        for line in stay_lines(instance, s).lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
+/// `explain OUT --vm V`: each of its migrations with its savings per window, and its stay.
+pub fn explain_vm(
+    instance: &Instance,
+    migrations: &[MigrationExplanation],
+    stays: &[StayExplanation],
+) -> String {
+    let mut out = String::new();
+    for m in migrations {
+        out.push_str(&format!("{}\n", migration_line(instance, m)));
+        out.push_str(&format!(
+            "  cost parts: penalty {:.6} + downtime {:.6} + transfer {:.6} + energy {:.6} EUR\n",
+            m.penalty_eur, m.downtime_eur, m.transfer_eur, m.energy_eur
+        ));
+        let mut cumulative = 0.0;
+        for (i, saving) in m.savings_eur.iter().enumerate() {
+            cumulative += saving;
+            out.push_str(&format!(
+                "    {}: saves {saving:+.6} EUR (total {cumulative:+.6})\n",
+                window_name(instance, m.window + i)
+            ));
+        }
+    }
+    if migrations.is_empty() {
+        out.push_str("no migration\n");
+    }
+    for s in stays {
+        out.push_str(&stay_lines(instance, s));
+    }
+    out
+}
+
+/// `explain --json`: `migrations` (one entry per migration, with its cost and parts) and
+/// `stays`.
+pub fn explain_json(
+    instance: &Instance,
+    migrations: &[MigrationExplanation],
+    stays: &[StayExplanation],
+) -> serde_json::Value {
+    let site = |s: usize| instance.sites[s].id.clone();
+    let migrations: Vec<serde_json::Value> = migrations
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "window": m.window,
+                "window_start": wattshift::io::write::window_start_utc(instance, m.window),
+                "vm": instance.vms[m.vm].id,
+                "from": site(m.from),
+                "to": site(m.to),
+                "kind": m.kind.to_string(),
+                "duration_s": m.duration_s,
+                "downtime_s": m.downtime_s,
+                "cost_eur": m.cost_eur,
+                "penalty_eur": m.penalty_eur,
+                "downtime_eur": m.downtime_eur,
+                "transfer_eur": m.transfer_eur,
+                "energy_eur": m.energy_eur,
+                "savings_eur": m.savings_eur,
+                "saving_eur": m.saving_eur,
+                "net_eur": m.net_eur,
+                "payback_windows": m.payback_windows,
+                "returns_at": m.returns_at,
+            })
+        })
+        .collect();
+    let stays: Vec<serde_json::Value> = stays
+        .iter()
+        .map(|s| {
+            let (verdict, reasons, eur) = match &s.verdict {
+                Verdict::Pinned => ("pinned", Vec::new(), None),
+                Verdict::Breaks(reasons) => ("breaks", reasons.clone(), None),
+                Verdict::CostsMore(eur) => ("costs_more", Vec::new(), Some(*eur)),
+                Verdict::WouldSave(eur) => ("would_save", Vec::new(), Some(*eur)),
+            };
+            serde_json::json!({
+                "vm": instance.vms[s.vm].id,
+                "site": site(s.site),
+                "first_window": s.first,
+                "end_window": s.end,
+                "alternative": s.alternative.map(site),
+                "saving_eur": s.saving_eur,
+                "migration_eur": s.migration_eur,
+                "net_eur": s.net_eur,
+                "verdict": verdict,
+                "reasons": reasons,
+                "objective_change_eur": eur,
+            })
+        })
+        .collect();
+    serde_json::json!({ "migrations": migrations, "stays": stays })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,6 +688,7 @@ mod tests {
             time_limit_s: None,
             threads: 1,
             settings: None,
+            instance: None,
         });
         assert_eq!(text, "solver exact: unknown\n  runtime 1.23 s");
     }

@@ -5,6 +5,7 @@ mod bench;
 mod cli;
 mod common;
 mod estimate;
+mod explain;
 mod fixtures;
 mod generate;
 mod heuristics;
