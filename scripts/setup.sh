@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what building wattshift needs on a fresh Debian machine, and nothing when it is there:
-# HiGHS is compiled from source by highs-sys, which needs cmake, a C++ compiler and libclang
-# (for bindgen). Safe to run again; quiet when everything is present.
+# Installs what building and testing wattshift needs on a fresh Debian machine, and nothing when
+# it is there: HiGHS is compiled from source by highs-sys, which needs cmake, a C++ compiler and
+# libclang (for bindgen); the report test needs chromium. Safe to run again; quiet when
+# everything is present.
 set -euo pipefail
 
 missing=()
@@ -11,8 +12,12 @@ command -v c++ >/dev/null 2>&1 || missing+=(g++)
 if [ -z "${LIBCLANG_PATH:-}" ] && ! dpkg -s libclang-dev >/dev/null 2>&1; then
   missing+=(libclang-dev)
 fi
+# The report test opens report.html in a real headless browser (Debian's chromium), with a
+# font for its text.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]} (needed to build HiGHS)" >&2
+  echo "setup: installing ${missing[*]} (needed to build HiGHS and to test the HTML report)" >&2
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive

@@ -41,6 +41,7 @@ pub mod error;
 pub mod generate;
 pub mod interrupt;
 pub mod io;
+pub mod page;
 pub mod progress;
 pub mod report;
 pub mod rng;

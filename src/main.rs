@@ -22,6 +22,7 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
                 force: a.force,
                 json: a.json,
                 write_model: a.write_model,
+                report: a.report,
                 ..run_options(&a.run, interrupt)
             };
             commands::plan(&a.dir, &a.out, &options)
@@ -85,6 +86,7 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             a.json,
         ),
         Command::Init { dir, force } => commands::init(&dir, force),
+        Command::Report { out, instance } => commands::report(&out, instance.as_deref()),
         Command::Explain {
             out,
             vm,

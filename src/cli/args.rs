@@ -83,6 +83,19 @@ pub enum Command {
         after_help = "Example:\n  wattshift shard instances/eu-day --prices prices.json --index 0 --count 4 --out sums-0.json"
     )]
     Shard(ShardArgs),
+    /// Write OUT/report.html for the plan in OUT: power per site with price and carbon,
+    /// migrations per link, load against capacity, costs against staying, the migrations that
+    /// pay most and least, and the solve. One self-contained file that opens offline.
+    #[command(
+        after_help = "Example:\n  wattshift report out/paper-testbed && chromium out/paper-testbed/report.html"
+    )]
+    Report {
+        /// An output directory of `plan`.
+        out: PathBuf,
+        /// The instance directory, where it is no longer where summary.json says.
+        #[arg(long)]
+        instance: Option<PathBuf>,
+    },
     /// Why the plan in OUT moves each VM it moves (cost and its parts, savings per window,
     /// payback, whether it comes back) and why VMs that would pay to move stay.
     #[command(
@@ -368,6 +381,10 @@ pub struct PlanArgs {
     /// objective_eur (constants are in the objective offset).
     #[arg(long, value_name = "FILE")]
     pub write_model: Option<PathBuf>,
+    /// Also write report.html: a self-contained page with the plan's charts and tables (as
+    /// `wattshift report OUT` writes it).
+    #[arg(long)]
+    pub report: bool,
 }
 
 #[derive(Args)]

@@ -11,8 +11,8 @@ use wattshift::error::InputError;
 use wattshift::generate::GenerateOptions;
 use wattshift::interrupt::Interrupt;
 use wattshift::io::out_dir::{
-    check_output_dir, check_output_file, write_output_dir, write_output_file, OutputError,
-    OutputRules,
+    add_output_file, check_output_dir, check_output_file, write_output_dir, write_output_file,
+    OutputError, OutputRules,
 };
 use wattshift::io::read::{read_instance, read_instance_all, read_placement, ErrorReport};
 use wattshift::io::write;
@@ -25,6 +25,7 @@ use wattshift::solvers::Status;
 use super::args::BenchFormat;
 use super::progress::{Reporter, Show};
 use super::render;
+use wattshift::page::{PlanPage, ProgressPoint};
 use wattshift::progress::Progress;
 
 /// How a command that ran to its end came out.
@@ -237,6 +238,8 @@ pub struct PlanOptions {
     pub json: bool,
     /// Also write the whole-horizon MILP to this file (.mps or .lp).
     pub write_model: Option<PathBuf>,
+    /// Also write report.html.
+    pub report: bool,
     /// The stop request the solvers watch.
     pub interrupt: Interrupt,
     /// Where the solvers report their progress (and, with `verbose`, HiGHS's log lines).
@@ -365,8 +368,9 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
                 eprintln!("{note}");
             }
         }
-        Ok(report)
+        Ok((report, settings.progress.snapshot().history))
     })?;
+    let (report, history) = report;
     if let Some(solved) = &report.solved {
         if !solved.evaluation.is_feasible() {
             let costs = Costs::new(&instance);
@@ -377,7 +381,33 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
             )));
         }
     }
-    write_output_dir(out, &write::plan_files(&instance, &report), &rules)?;
+    let mut files = write::plan_files(&instance, &report);
+    files.push(("progress.csv", write::progress_csv(&history)));
+    if options.report {
+        if let Some(solved) = &report.solved {
+            let costs = Costs::new(&instance);
+            let summary = serde_json::to_value(&report.summary).unwrap_or_default();
+            let points: Vec<ProgressPoint> = history
+                .iter()
+                .map(|e| ProgressPoint {
+                    elapsed_s: e.elapsed_s,
+                    objective_eur: e.objective_eur,
+                    bound_eur: e.bound_eur,
+                })
+                .collect();
+            let page = PlanPage {
+                costs: &costs,
+                plan: &solved.plan,
+                evaluation: &solved.evaluation,
+                slots: &solved.slots,
+                summary: &summary,
+                progress: &points,
+                name: page_name(dir),
+            };
+            files.push(("report.html", page.html().into_bytes()));
+        }
+    }
+    write_output_dir(out, &files, &rules)?;
     let s = &report.summary;
     for warning in &s.warnings {
         eprintln!("warning: {warning}");
@@ -747,6 +777,81 @@ pub fn read_output(out: &Path, instance: Option<&Path>) -> Result<Output, Failur
         instance,
         plan,
     })
+}
+
+/// `report OUT`: writes OUT/report.html for the plan in OUT, beside its outputs.
+pub fn report(out: &Path, instance: Option<&Path>) -> Result<Exit, Failure> {
+    let output = read_output(out, instance)?;
+    let costs = Costs::new(&output.instance);
+    let evaluation = evaluate(&costs, &output.plan);
+    let params = &output.instance.params;
+    let slots = wattshift::scoring::schedule::schedule(
+        &evaluation.migrations,
+        params.concurrency,
+        params.window_s(),
+    );
+    let progress = read_progress(&out.join("progress.csv"))?;
+    let page = PlanPage {
+        costs: &costs,
+        plan: &output.plan,
+        evaluation: &evaluation,
+        slots: &slots,
+        summary: &output.summary,
+        progress: &progress,
+        name: page_name(Path::new(
+            output.summary["instance"].as_str().unwrap_or_default(),
+        )),
+    };
+    let rules = OutputRules {
+        force: false,
+        protected: Vec::new(),
+        on_wait: Some(say_waiting),
+    };
+    let path = out.join("report.html");
+    add_output_file(out, "report.html", page.html().as_bytes(), &rules)?;
+    println!("wrote {}", path.display());
+    Ok(Exit::Done)
+}
+
+/// The report's title: the instance directory's name.
+fn page_name(instance: &Path) -> String {
+    std::path::absolute(instance)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+        .unwrap_or_else(|| instance.display().to_string())
+}
+
+/// progress.csv of an output directory; empty when the file is absent (an older output).
+fn read_progress(path: &Path) -> Result<Vec<ProgressPoint>, Failure> {
+    let Ok(mut reader) = csv::Reader::from_path(path) else {
+        return Ok(Vec::new());
+    };
+    let mut points = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let bad = |message: String| {
+            Failure::Input(InputError::at_line(
+                path.display().to_string(),
+                i as u64 + 2,
+                message,
+            ))
+        };
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let cell = |k: usize| -> Result<Option<f64>, Failure> {
+            match record.get(k).unwrap_or("") {
+                "" => Ok(None),
+                text => text
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| bad(format!("expected a number, found {text:?}"))),
+            }
+        };
+        points.push(ProgressPoint {
+            elapsed_s: cell(0)?.unwrap_or(0.0),
+            objective_eur: cell(1)?,
+            bound_eur: cell(2)?,
+        });
+    }
+    Ok(points)
 }
 
 /// What `explain` looks at.

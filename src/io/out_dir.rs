@@ -150,9 +150,14 @@ fn foreign_entries(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut foreign = Vec::new();
     for entry in fs::read_dir(dir)? {
         let name = entry?.file_name().to_string_lossy().to_string();
+        // A marker's temporary copy, left by a run killed while it added a file, is ours too.
+        let ours = name == MARKER
+            || name
+                .strip_prefix(MARKER)
+                .is_some_and(|rest| rest.starts_with(".partial-"));
         if listed
             .as_ref()
-            .is_some_and(|listed| name == MARKER || listed.contains(&name))
+            .is_some_and(|listed| ours || listed.contains(&name))
         {
             continue;
         }
@@ -278,6 +283,64 @@ pub fn write_output_file(
         },
         _ => OutputError::io(path, e.error),
     })
+}
+
+/// Adds (or replaces) one file in an existing wattshift output directory, such as report.html
+/// beside a plan's outputs, keeping the directory's rules: OUT must be an output that wattshift
+/// wrote and holds nothing else (or `force`), and the file is written atomically. The marker
+/// lists the file before it appears, and its temporary copy while it is written, so that a
+/// kill at any moment leaves nothing the next run would take for a user's file.
+pub fn add_output_file(
+    out: &Path,
+    name: &str,
+    bytes: &[u8],
+    rules: &OutputRules,
+) -> Result<(), OutputError> {
+    let shown = || out.display().to_string();
+    if marker_entries(out).is_none() {
+        return Err(OutputError::WouldDestroy {
+            out: shown(),
+            what: "no wattshift marker".to_string(),
+        });
+    }
+    check_output_dir(out, rules)?;
+    let parent = output_entry(out)
+        .and_then(|entry| entry.parent().map(Path::to_path_buf))
+        .ok_or_else(|| OutputError::NoName(shown()))?;
+    let _lock = lock_dir(&parent, out, rules.on_wait).map_err(|e| OutputError::io(out, e))?;
+    check_output_dir(out, rules)?;
+    let partial = format!(".{name}.partial-{}", std::process::id());
+    let mut listed = marker_entries(out).unwrap_or_default();
+    for entry in [name.to_string(), partial.clone()] {
+        if !listed.contains(&entry) {
+            listed.push(entry);
+        }
+    }
+    let write_marker = |entries: &[String]| -> std::io::Result<()> {
+        let files: Vec<(&str, Vec<u8>)> =
+            entries.iter().map(|e| (e.as_str(), Vec::new())).collect();
+        let temp = out.join(format!("{MARKER}.partial-{}", std::process::id()));
+        let mut f = fs::File::create(&temp)?;
+        f.write_all(marker_text(&files).as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&temp, out.join(MARKER))
+    };
+    let result = (|| -> std::io::Result<()> {
+        write_marker(&listed)?;
+        let mut f = fs::File::create(out.join(&partial))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(out.join(&partial), out.join(name))?;
+        listed.retain(|e| *e != partial);
+        write_marker(&listed)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(out.join(&partial));
+    }
+    if let Ok(dir) = fs::File::open(out) {
+        let _ = dir.sync_all();
+    }
+    result.map_err(|e| OutputError::io(out, e))
 }
 
 /// `out` as the directory entry that would be replaced: its parent resolved, its own name

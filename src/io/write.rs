@@ -262,6 +262,24 @@ pub fn plan_files(instance: &Instance, report: &PlanReport) -> Vec<(&'static str
     ]
 }
 
+/// progress.csv: `elapsed_s, objective_eur, bound_eur`, one row per new best plan or bound
+/// (at most [`crate::progress::MAX_EVENTS`]), empty cells where a value is not known yet.
+pub fn progress_csv(events: &[crate::progress::Event]) -> Vec<u8> {
+    let mut table = Table::new(["elapsed_s", "objective_eur", "bound_eur"].map(String::from));
+    let cell = |v: Option<f64>| {
+        v.filter(|x| x.is_finite())
+            .map_or(String::new(), |x| x.to_string())
+    };
+    for e in events {
+        table.row(vec![
+            e.elapsed_s.to_string(),
+            cell(e.objective_eur),
+            cell(e.bound_eur),
+        ]);
+    }
+    table.into_bytes()
+}
+
 /// summary.json, pretty-printed with a trailing newline.
 pub fn summary_json(summary: &Summary) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(summary).unwrap_or_default();

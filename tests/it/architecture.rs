@@ -29,7 +29,11 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("config", &["solvers", "error"]),
     ("bench", &["domain", "scoring", "solvers", "config"]),
     ("generate", &["domain", "scoring", "rng", "generate"]),
-    ("io", &["domain", "scoring", "report", "error", "io"]),
+    (
+        "io",
+        &["domain", "scoring", "report", "error", "io", "progress"],
+    ),
+    ("page", &["domain", "scoring", "chart", "io"]),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

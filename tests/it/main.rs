@@ -2,6 +2,7 @@
 
 mod architecture;
 mod bench;
+mod browser;
 mod cli;
 mod common;
 mod estimate;
@@ -16,6 +17,7 @@ mod oracle;
 mod pipelines;
 mod random_oracle;
 mod readme;
+mod report;
 mod safety;
 mod shards;
 mod validate;

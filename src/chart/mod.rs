@@ -1,10 +1,14 @@
-//! Line charts as self-contained SVG, drawn by this module: axes with units, linear or
-//! logarithmic scales with round ticks, series with markers, dashed reference lines and a
-//! legend. No script, no font files and no network address: a chart opens offline in any
+//! Charts as self-contained SVG, drawn by this module: line charts with axes with units,
+//! linear or logarithmic scales with round ticks, series with markers, dashed reference lines
+//! and a legend; and, for the HTML reports, stacked columns with lines on second axes, Gantt
+//! charts, heatmaps and grouped bars ([`plots`]). No script, no font files and no network address: a chart opens offline in any
 //! browser and can be attached to a ticket. The scaling plots of docs/SCALE.md are drawn with
 //! it (`examples/scale_plot.rs`).
 
 use std::fmt::Write;
+
+mod plots;
+pub use plots::{Bar, BarChart, ComboChart, Gantt, GanttBar, Heatmap, Layer};
 
 /// How an axis maps values to positions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,11 +99,44 @@ pub fn tick_label(value: f64) -> String {
     format!("{text}{suffix}")
 }
 
+/// A tick label on an axis whose ticks are `step` apart: [`tick_label`], with as many decimals
+/// as the step needs so that neighbouring ticks never read the same (1.585, 1.59, 1.595).
+pub fn axis_label(value: f64, step: f64) -> String {
+    let short = tick_label(value);
+    if !(step.is_finite() && step > 0.0) || value.abs() >= 1e4 {
+        return short;
+    }
+    let decimals = (-step.log10().floor()).clamp(0.0, 9.0) as usize;
+    let text = format!("{value:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text.len() > short.len() {
+        text
+    } else {
+        short
+    }
+}
+
 /// The range of an axis and its ticks.
 struct Ticks {
     lo: f64,
     hi: f64,
     ticks: Vec<f64>,
+    /// Evenly spaced (a linear axis).
+    linear: bool,
+}
+
+impl Ticks {
+    /// The label of tick `t`: on a linear axis with as many decimals as its step needs.
+    fn label(&self, t: f64) -> String {
+        match (self.linear, self.ticks.as_slice()) {
+            (true, [a, b, ..]) => axis_label(t, b - a),
+            _ => tick_label(t),
+        }
+    }
 }
 
 fn ticks(values: &[f64], scale: Scale) -> Ticks {
@@ -133,6 +170,7 @@ fn ticks(values: &[f64], scale: Scale) -> Ticks {
                 lo: first,
                 hi: last,
                 ticks: (0..=count).map(|i| first + i as f64 * step).collect(),
+                linear: true,
             }
         }
         Scale::Log => {
@@ -159,6 +197,7 @@ fn ticks(values: &[f64], scale: Scale) -> Ticks {
                 lo: 10f64.powi(first),
                 hi: 10f64.powi(last),
                 ticks,
+                linear: false,
             }
         }
     }
@@ -215,7 +254,7 @@ impl LineChart {
                 r##"<line x1="{p:.1}" y1="{TOP}" x2="{p:.1}" y2="{:.1}" stroke="#e4e4e4"/><text x="{p:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
                 TOP + h,
                 TOP + h + 14.0,
-                tick_label(t)
+                tx.label(t)
             );
         }
         for &t in &ty.ticks {
@@ -226,7 +265,7 @@ impl LineChart {
                 LEFT + w,
                 LEFT - 5.0,
                 p + 4.0,
-                tick_label(t)
+                ty.label(t)
             );
         }
         let _ = write!(
@@ -332,6 +371,18 @@ mod tests {
         assert_eq!(tick_label(50000.0), "50k");
         assert_eq!(tick_label(0.25), "0.25");
         assert_eq!(tick_label(1.5e6), "1.5M");
+    }
+
+    #[test]
+    fn neighbouring_axis_labels_never_read_the_same() {
+        let t = ticks(&[1.586, 1.612], Scale::Linear);
+        let labels: Vec<String> = t.ticks.iter().map(|&v| t.label(v)).collect();
+        let mut distinct = labels.clone();
+        distinct.dedup();
+        assert_eq!(labels, distinct, "{labels:?}");
+        assert_eq!(axis_label(1.595, 0.005), "1.595");
+        assert_eq!(axis_label(2000.0, 500.0), "2000");
+        assert_eq!(axis_label(50_000.0, 10_000.0), "50k");
     }
 
     #[test]
