@@ -382,7 +382,10 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
         }
     }
     let mut files = write::plan_files(&instance, &report);
-    files.push(("progress.csv", write::progress_csv(&history)));
+    // Beside a plan only: without one, summary.json stands alone (docs/FORMAT.md §3).
+    if report.solved.is_some() {
+        files.push(("progress.csv", write::progress_csv(&history)));
+    }
     if options.report {
         if let Some(solved) = &report.solved {
             let costs = Costs::new(&instance);

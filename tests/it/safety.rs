@@ -220,6 +220,7 @@ fn concurrent_runs_on_one_out_take_turns() {
             ".wattshift-output",
             "migrations.csv",
             "placement.csv",
+            "progress.csv",
             "site_windows.csv",
             "summary.json"
         ]
