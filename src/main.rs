@@ -48,7 +48,20 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             } else {
                 a.format
             };
-            commands::bench(&a.dirs, &options, format)
+            let runs = match a.seeds {
+                Some(seeds) => wattshift::bench::Runs::Seeds(seeds.0),
+                None => wattshift::bench::Runs::Repeat(a.runs as usize),
+            };
+            let outputs = commands::BenchOutputs {
+                format,
+                runs,
+                report: a.report,
+                csv: a.export_csv,
+                json: a.export_json,
+                markdown: a.export_markdown,
+                force: a.force,
+            };
+            commands::bench(&a.dirs, &options, &outputs)
         }
         Command::Generate(a) => {
             let options = GenerateOptions {

@@ -228,6 +228,54 @@ pub struct BenchArgs {
     /// Print JSON (the same as --format json).
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Runs of each configuration on each instance (with its own seed); with more than one,
+    /// the table gives the mean, standard deviation and best of each figure.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub runs: u32,
+    /// One run per seed, A to B inclusive (e.g. 1..10), instead of --runs.
+    #[arg(long, value_name = "A..B", conflicts_with = "runs", value_parser = seed_range)]
+    pub seeds: Option<Seeds>,
+    /// Also write an HTML report to this output directory (report.html: best plan and bound
+    /// over time per configuration and instance, the final gaps, the table), with bench.csv,
+    /// bench.json and bench.md.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Also write the results as CSV to this file (every run).
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+    /// Also write the results as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// Also write the table as Markdown to this file.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+    /// Replace existing export files and a --report directory that holds files wattshift did
+    /// not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The seeds of `--seeds A..B`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seeds(pub Vec<u64>);
+
+/// `A..B`, both included, A ≤ B, at most 10 000 seeds.
+fn seed_range(text: &str) -> Result<Seeds, String> {
+    let (a, b) = text
+        .split_once("..")
+        .ok_or_else(|| format!("expected A..B such as 1..10, found {text:?}"))?;
+    let parse = |s: &str| {
+        s.parse::<u64>()
+            .map_err(|_| format!("expected a whole number, found {s:?} in {text:?}"))
+    };
+    let (a, b) = (parse(a)?, parse(b.trim_start_matches('='))?);
+    if a > b {
+        return Err(format!("{a} is greater than {b}; expected A ≤ B"));
+    }
+    if b - a >= 10_000 {
+        return Err(format!("{} seeds; at most 10 000", b - a + 1));
+    }
+    Ok(Seeds((a..=b).collect()))
 }
 
 /// Output formats of `bench`.

@@ -435,15 +435,52 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
 }
 
 /// `bench DIR... --solver A --solver B`: every configuration on every instance.
+/// What `bench` prints and writes besides.
+#[derive(Debug, Clone)]
+pub struct BenchOutputs {
+    /// The format on standard output.
+    pub format: BenchFormat,
+    /// How often each configuration runs.
+    pub runs: wattshift::bench::Runs,
+    /// An output directory for report.html and the exports.
+    pub report: Option<PathBuf>,
+    /// Export files.
+    pub csv: Option<PathBuf>,
+    /// JSON export.
+    pub json: Option<PathBuf>,
+    /// Markdown export.
+    pub markdown: Option<PathBuf>,
+    /// Replace existing export files and a foreign report directory.
+    pub force: bool,
+}
+
+/// `bench`: every configuration on every instance, as often as asked; prints the table (or
+/// the statistics over runs) and writes the exports and the report.
 pub fn bench(
     dirs: &[PathBuf],
     options: &[PlanOptions],
-    format: BenchFormat,
+    outputs: &BenchOutputs,
 ) -> Result<Exit, Failure> {
     let configs = options
         .iter()
         .map(configure)
         .collect::<Result<Vec<_>, _>>()?;
+    // Refuse the files before spending time on the runs.
+    let protected: Vec<PathBuf> = dirs.to_vec();
+    for file in [&outputs.csv, &outputs.json, &outputs.markdown]
+        .into_iter()
+        .flatten()
+    {
+        check_output_file(file, &protected, outputs.force)?;
+    }
+    let report_rules = OutputRules {
+        force: outputs.force,
+        protected: protected.clone(),
+        on_wait: Some(say_waiting),
+    };
+    if let Some(dir) = &outputs.report {
+        check_output_dir(dir, &report_rules)?;
+    }
     let instances = dirs
         .iter()
         .map(|dir| Ok((dir.display().to_string(), read_instance(dir)?)))
@@ -455,15 +492,48 @@ pub fn bench(
         .map(|o| o.progress.clone())
         .unwrap_or_default();
     let reporter = Reporter::start(progress, show, String::new());
-    let rows = with_threads(threads, || wattshift::bench::run(&instances, &configs));
+    let rows = with_threads(threads, || {
+        wattshift::bench::run(&instances, &configs, &outputs.runs)
+    });
     reporter.finish();
-    let text = match format {
-        BenchFormat::Table => wattshift::bench::to_table(&rows),
-        BenchFormat::Csv => wattshift::bench::to_csv(&rows),
-        BenchFormat::Json => wattshift::bench::to_json(&rows),
-        BenchFormat::Markdown => wattshift::bench::to_markdown(&rows),
+    let runs = outputs.runs.count();
+    let export = |format: BenchFormat| -> String {
+        use wattshift::bench::*;
+        match (format, runs > 1) {
+            (BenchFormat::Table, false) => to_table(&rows),
+            (BenchFormat::Table, true) => stats_table(&stats(&rows)),
+            (BenchFormat::Csv, _) => to_csv(&rows),
+            (BenchFormat::Json, false) => to_json(&rows),
+            (BenchFormat::Json, true) => runs_json(&rows),
+            (BenchFormat::Markdown, false) => to_markdown(&rows),
+            (BenchFormat::Markdown, true) => stats_markdown(&stats(&rows)),
+        }
     };
-    print!("{text}");
+    for (file, format) in [
+        (&outputs.csv, BenchFormat::Csv),
+        (&outputs.json, BenchFormat::Json),
+        (&outputs.markdown, BenchFormat::Markdown),
+    ] {
+        if let Some(file) = file {
+            let text = export(format);
+            write_output_file(file, &protected, outputs.force, |path| {
+                std::fs::write(path, text.as_bytes()).map_err(|e| e.to_string())
+            })?;
+        }
+    }
+    if let Some(dir) = &outputs.report {
+        let files = vec![
+            (
+                "report.html",
+                wattshift::bench::to_html(&rows, runs).into_bytes(),
+            ),
+            ("bench.csv", export(BenchFormat::Csv).into_bytes()),
+            ("bench.json", export(BenchFormat::Json).into_bytes()),
+            ("bench.md", export(BenchFormat::Markdown).into_bytes()),
+        ];
+        write_output_dir(dir, &files, &report_rules)?;
+    }
+    print!("{}", export(outputs.format));
     Ok(if rows.iter().all(|r| r.feasible) {
         Exit::Done
     } else {

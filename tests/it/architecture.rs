@@ -27,7 +27,12 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ),
     ("report", &["domain", "scoring", "solvers"]),
     ("config", &["solvers", "error"]),
-    ("bench", &["domain", "scoring", "solvers", "config"]),
+    (
+        "bench",
+        &[
+            "domain", "scoring", "solvers", "config", "progress", "chart",
+        ],
+    ),
     ("generate", &["domain", "scoring", "rng", "generate"]),
     (
         "io",

@@ -140,3 +140,107 @@ fn bench_compares_configurations_in_every_format() {
         assert_eq!(a["bound_eur"], b["bound_eur"]);
     }
 }
+
+/// `--seeds` runs each configuration once per seed; the statistics are those of the runs; the
+/// CSV, JSON and Markdown exports and the HTML report are written in the same run, and an
+/// existing export file is not overwritten without --force.
+#[test]
+fn runs_over_seeds_report_statistics_and_export_every_format_at_once() {
+    use crate::common::TempDir;
+    let tmp = TempDir::new("bench-runs");
+    let (csv, json, md, report) = (
+        tmp.path().join("b.csv"),
+        tmp.path().join("b.json"),
+        tmp.path().join("b.md"),
+        tmp.path().join("report"),
+    );
+    let testbed = crate::cli::repo("instances/paper-testbed");
+    let args = [
+        "bench",
+        testbed.to_str().unwrap(),
+        "--solver",
+        "greedy",
+        "--solver",
+        "local-fast",
+        "--seeds",
+        "1..3",
+        "-q",
+        "--export-csv",
+        csv.to_str().unwrap(),
+        "--export-json",
+        json.to_str().unwrap(),
+        "--export-markdown",
+        md.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    let run = crate::cli::wattshift(&args);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let table = String::from_utf8_lossy(&run.stdout).to_string();
+    assert!(
+        table.contains("objective_mean") && table.contains("runtime_std_s"),
+        "{table}"
+    );
+
+    // Every run in the CSV, with its seed.
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(rows.lines().count(), 7, "{rows}");
+    assert!(rows.lines().next().unwrap().ends_with(",run,seed"));
+    for seed in 1..=3 {
+        assert_eq!(
+            rows.lines()
+                .filter(|l| l.ends_with(&format!(",{seed},{seed}")))
+                .count(),
+            2
+        );
+    }
+    // The statistics are those of the runs.
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let runs = j["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 6);
+    let stats = j["stats"].as_array().unwrap();
+    assert_eq!(stats.len(), 2);
+    for s in stats {
+        let objectives: Vec<f64> = runs
+            .iter()
+            .filter(|r| r["config"] == s["config"])
+            .map(|r| r["objective_eur"].as_f64().unwrap())
+            .collect();
+        let mean = objectives.iter().sum::<f64>() / 3.0;
+        let best = objectives.iter().copied().fold(f64::INFINITY, f64::min);
+        let std = (objectives.iter().map(|o| (o - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+        assert!((s["objective_eur"]["mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+        assert_eq!(s["objective_eur"]["best"].as_f64().unwrap(), best);
+        assert!((s["objective_eur"]["std"].as_f64().unwrap() - std).abs() < 1e-12);
+        assert_eq!(s["runs"], 3);
+    }
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert_eq!(markdown.lines().count(), 4, "{markdown}");
+    // The report: a chart per instance, the gaps, the table; and the exports beside it.
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+    assert!(html.contains("id=\"gaps\"") && html.contains("id=\"progress-0\""));
+    assert!(html.contains("<table id=\"bench\""));
+    for file in ["bench.csv", "bench.json", "bench.md"] {
+        assert!(report.join(file).is_file(), "{file}");
+    }
+
+    // An existing export is kept without --force.
+    std::fs::write(&csv, "mine\n").unwrap();
+    let run = crate::cli::wattshift(&args);
+    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "mine\n");
+    let bad = crate::cli::wattshift(&[
+        "bench",
+        testbed.to_str().unwrap(),
+        "--solver",
+        "greedy",
+        "--seeds",
+        "5..2",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}
