@@ -1,9 +1,10 @@
 //! Charts as self-contained SVG, drawn by this module: line charts with axes with units,
 //! linear or logarithmic scales with round ticks, series with markers, dashed reference lines
-//! and a legend; and, for the HTML reports, stacked columns with lines on second axes, Gantt
-//! charts, heatmaps and grouped bars ([`plots`]). No script, no font files and no network address: a chart opens offline in any
-//! browser and can be attached to a ticket. The scaling plots of docs/SCALE.md are drawn with
-//! it (`examples/scale_plot.rs`).
+//! and a legend; and, for the HTML reports, stacked columns with lines on second axes
+//! ([`ComboChart`]), Gantt charts ([`Gantt`]), heatmaps ([`Heatmap`]) and grouped bars
+//! ([`BarChart`]). No script, no font files and no network address: a chart opens offline in
+//! any browser and can be attached to a ticket. The scaling plots of docs/SCALE.md are drawn
+//! with it (`examples/scale_plot.rs`).
 
 use std::fmt::Write;
 
