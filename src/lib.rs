@@ -41,6 +41,8 @@ pub mod error;
 pub mod generate;
 pub mod interrupt;
 pub mod io;
+pub mod nodes;
+pub mod openstack;
 pub mod page;
 pub mod progress;
 pub mod report;

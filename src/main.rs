@@ -100,6 +100,19 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
         ),
         Command::Init { dir, force } => commands::init(&dir, force),
         Command::Report { out, instance } => commands::report(&out, instance.as_deref()),
+        Command::Export { target } => match target {
+            cli::args::ExportTarget::Watcher(a) => commands::export(&a, commands::Target::Watcher),
+            cli::args::ExportTarget::Openstack(a) => {
+                commands::export(&a, commands::Target::Openstack)
+            }
+        },
+        Command::Hosts {
+            out,
+            nodes,
+            instance,
+            json,
+            repack,
+        } => commands::hosts(&out, nodes.as_deref(), instance.as_deref(), json, repack),
         Command::Explain {
             out,
             vm,

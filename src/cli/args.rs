@@ -96,6 +96,37 @@ pub enum Command {
         #[arg(long)]
         instance: Option<PathBuf>,
     },
+    /// Pack the plan in OUT onto compute nodes, window by window (VMs stay on their node where
+    /// they can), write OUT/node_placement.csv, and report where whole-node packing needs more
+    /// nodes than the plan's active hosts.
+    #[command(
+        after_help = "Examples:\n  wattshift hosts out/paper-testbed\n  wattshift hosts out/onboarding --nodes nodes.csv --json"
+    )]
+    Hosts {
+        /// An output directory of `plan`.
+        out: PathBuf,
+        /// The compute nodes: a CSV with site, node, cpu, mem_gib. Default: the hosts sites.csv
+        /// describes, named SITE-001, SITE-002, ….
+        #[arg(long)]
+        nodes: Option<PathBuf>,
+        /// The instance directory, where it is no longer where summary.json says.
+        #[arg(long)]
+        instance: Option<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Pack each site afresh wherever that needs fewer nodes, moving VMs between nodes
+        /// within a site (moves the plan does not cost and the exports do not carry); by
+        /// default a VM that stays at its site keeps its node.
+        #[arg(long)]
+        repack: bool,
+    },
+    /// The plan in OUT for OpenStack: a Watcher action plan, or a bash script of `openstack
+    /// server migrate` commands (docs/OPENSTACK.md).
+    Export {
+        #[command(subcommand)]
+        target: ExportTarget,
+    },
     /// Why the plan in OUT moves each VM it moves (cost and its parts, savings per window,
     /// payback, whether it comes back) and why VMs that would pay to move stay.
     #[command(
@@ -146,6 +177,44 @@ pub enum Command {
         /// A command whose page to print instead (validate, plan, evaluate, …).
         command: Option<String>,
     },
+}
+
+/// What `export` writes.
+#[derive(Subcommand)]
+pub enum ExportTarget {
+    /// An OpenStack Watcher action plan (JSON): a `migrate` action per migration, ordered by
+    /// `parents` as the plan's schedule is; on stdout, or in --output.
+    #[command(
+        after_help = "Example:\n  wattshift export watcher out/onboarding --nodes nodes.csv --output action-plan.json"
+    )]
+    Watcher(ExportArgs),
+    /// A bash script that migrates with `openstack server migrate`, window by window and wave by
+    /// wave, stopping at the first failure; a dry run unless run with --execute. Written to
+    /// OUT/openstack-migrate.sh, or to --output.
+    #[command(
+        after_help = "Example:\n  wattshift export openstack out/onboarding --nodes nodes.csv && bash out/onboarding/openstack-migrate.sh"
+    )]
+    Openstack(ExportArgs),
+}
+
+/// The arguments of both exports.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// An output directory of `plan`.
+    pub out: PathBuf,
+    /// The compute nodes: a CSV with site, node, cpu, mem_gib (default: the hosts of sites.csv,
+    /// named SITE-001, …).
+    #[arg(long)]
+    pub nodes: Option<PathBuf>,
+    /// Write to this file instead (an existing file is replaced only with --force).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Replace an existing --output file.
+    #[arg(long)]
+    pub force: bool,
+    /// The instance directory, where it is no longer where summary.json says.
+    #[arg(long)]
+    pub instance: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -886,6 +886,196 @@ pub fn report(out: &Path, instance: Option<&Path>) -> Result<Exit, Failure> {
     Ok(Exit::Done)
 }
 
+/// `hosts OUT`: packs the plan onto nodes, writes node_placement.csv into OUT, and reports the
+/// packing against the plan's fluid host counts.
+pub fn hosts(
+    out: &Path,
+    nodes: Option<&Path>,
+    instance: Option<&Path>,
+    json: bool,
+    repack: bool,
+) -> Result<Exit, Failure> {
+    use wattshift::nodes::{nodes_of_sites, pack};
+    let output = read_output(out, instance)?;
+    let instance = &output.instance;
+    let nodes = match nodes {
+        Some(path) => wattshift::io::read::read_nodes(path, instance)?,
+        None => nodes_of_sites(instance),
+    };
+    let costs = Costs::new(instance);
+    let evaluation = evaluate(&costs, &output.plan);
+    let packing = pack(instance, &output.plan, &evaluation, &nodes, repack);
+    let rules = OutputRules {
+        force: false,
+        protected: Vec::new(),
+        on_wait: Some(say_waiting),
+    };
+    add_output_file(
+        out,
+        "node_placement.csv",
+        &write::node_placement_csv(instance, &output.plan, &packing, &nodes),
+        &rules,
+    )?;
+    let excess = packing.excess();
+    let unplaced: usize = packing.site_windows.iter().map(|p| p.unplaced.len()).sum();
+    let extra: usize = excess.iter().map(|(_, more)| more).sum();
+    let worst = excess.iter().map(|(_, more)| *more).max().unwrap_or(0);
+    let site = |s: usize| instance.sites[s].id.clone();
+    if json {
+        let j = serde_json::json!({
+            "node_placement": out.join("node_placement.csv").display().to_string(),
+            "nodes": nodes.len(),
+            "site_windows": packing.site_windows.len(),
+            "excess_site_windows": excess.len(),
+            "excess_nodes": extra,
+            "most_excess": worst,
+            "unplaced": unplaced,
+            "node_changes": packing.node_changes,
+            "excess": excess.iter().map(|(p, more)| serde_json::json!({
+                "window": p.window,
+                "site": site(p.site),
+                "nodes_used": p.nodes_used,
+                "active_hosts": p.active_hosts,
+                "more": more,
+            })).collect::<Vec<_>>(),
+            "unplaced_vms": packing.site_windows.iter().flat_map(|p| p.unplaced.iter().map(move |&v| serde_json::json!({
+                "window": p.window,
+                "site": site(p.site),
+                "vm": instance.vms[v].id,
+            }))).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+    } else {
+        println!(
+            "packed {} onto {} in {}: wrote {}",
+            render::count(instance.num_vms(), "VM", "VMs"),
+            render::count(nodes.len(), "node", "nodes"),
+            render::count(instance.num_windows(), "window", "windows"),
+            out.join("node_placement.csv").display()
+        );
+        if excess.is_empty() {
+            println!("  every site and window fits on the plan's active hosts");
+        } else {
+            println!(
+                "  {} of {} site-windows need more nodes than the plan's active hosts: {} more in all, at most {worst} at one",
+                excess.len(),
+                packing.site_windows.len(),
+                render::count(extra, "node", "nodes")
+            );
+            for (p, more) in excess.iter().take(10) {
+                println!(
+                    "    window {} at {}: {} used, {} active hosts (+{more})",
+                    p.window,
+                    site(p.site),
+                    p.nodes_used,
+                    p.active_hosts
+                );
+            }
+        }
+        if unplaced > 0 {
+            println!(
+                "  {} fit on no node of their site (node left empty in node_placement.csv)",
+                render::count(unplaced, "VM-window", "VM-windows")
+            );
+        }
+        println!(
+            "  {} within a site between windows",
+            render::count(packing.node_changes, "node change", "node changes")
+        );
+    }
+    Ok(Exit::Done)
+}
+
+/// Which `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A Watcher action plan.
+    Watcher,
+    /// An `openstack` bash script.
+    Openstack,
+}
+
+/// `export watcher|openstack OUT`: the plan's migrations between compute nodes, as a Watcher
+/// action plan or an `openstack` script.
+pub fn export(args: &super::args::ExportArgs, target: Target) -> Result<Exit, Failure> {
+    use wattshift::nodes::{nodes_of_sites, pack};
+    let out = &args.out;
+    let output = read_output(out, args.instance.as_deref())?;
+    let protected: Vec<PathBuf> = vec![out.clone()];
+    if let Some(file) = &args.output {
+        check_output_file(file, &protected, args.force)?;
+    }
+    let instance = &output.instance;
+    let nodes = match &args.nodes {
+        Some(path) => wattshift::io::read::read_nodes(path, instance)?,
+        None => nodes_of_sites(instance),
+    };
+    let costs = Costs::new(instance);
+    let evaluation = evaluate(&costs, &output.plan);
+    let params = &instance.params;
+    let slots = wattshift::scoring::schedule::schedule(
+        &evaluation.migrations,
+        params.concurrency,
+        params.window_s(),
+    );
+    let packing = pack(instance, &output.plan, &evaluation, &nodes, false);
+    if packing.node_changes > 0 {
+        eprintln!(
+            "warning: {} within a site, where keeping a VM's node would leave another VM \
+             without one; the export carries only the plan's migrations (`wattshift hosts` \
+             lists the nodes per window)",
+            render::count(packing.node_changes, "VM changes node", "VMs change node")
+        );
+    }
+    let (moves, skipped) =
+        wattshift::openstack::moves(instance, &evaluation, &slots, &packing, &nodes);
+    let unplaced = moves
+        .iter()
+        .filter(|m| m.destination_node.is_empty() || m.source_node.is_empty())
+        .count();
+    if unplaced > 0 {
+        eprintln!(
+            "warning: {} a node on one side (the VM fits on no node of its site;              `wattshift hosts` says where); its node is left empty",
+            render::count(unplaced, "migration lacks", "migrations lack")
+        );
+    }
+    let text = match target {
+        Target::Watcher => {
+            let mut seed = serde_json::to_vec(&output.summary).unwrap_or_default();
+            for n in &nodes {
+                seed.extend_from_slice(n.name.as_bytes());
+                seed.push(0);
+            }
+            let plan = wattshift::openstack::watcher_plan(instance, &moves, &skipped, &seed);
+            serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n"
+        }
+        Target::Openstack => wattshift::openstack::openstack_script(instance, &moves, &skipped),
+    };
+    match (&args.output, target) {
+        (Some(file), _) => {
+            write_output_file(file, &protected, args.force, |path| {
+                std::fs::write(path, text.as_bytes()).map_err(|e| e.to_string())
+            })?;
+            eprintln!("wrote {}", file.display());
+        }
+        (None, Target::Watcher) => print!("{text}"),
+        (None, Target::Openstack) => {
+            let rules = OutputRules {
+                force: false,
+                protected: Vec::new(),
+                on_wait: Some(say_waiting),
+            };
+            add_output_file(out, "openstack-migrate.sh", text.as_bytes(), &rules)?;
+            eprintln!(
+                "wrote {} (a dry run; `bash {} --execute` migrates)",
+                out.join("openstack-migrate.sh").display(),
+                out.join("openstack-migrate.sh").display()
+            );
+        }
+    }
+    Ok(Exit::Done)
+}
+
 /// The report's title: the instance directory's name.
 fn page_name(instance: &Path) -> String {
     std::path::absolute(instance)

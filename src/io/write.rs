@@ -262,6 +262,45 @@ pub fn plan_files(instance: &Instance, report: &PlanReport) -> Vec<(&'static str
     ]
 }
 
+/// node_placement.csv: `window, vm, site, node`, one row per VM and window (by window, then
+/// VM), `node` empty where the VM fits on no node of its site; then `window_start` when
+/// windows.csv has starts.
+pub fn node_placement_csv(
+    instance: &Instance,
+    plan: &Plan,
+    packing: &crate::nodes::Packing,
+    nodes: &[crate::nodes::Node],
+) -> Vec<u8> {
+    let dated = has_window_starts(instance);
+    let columns: &[&str] = if dated {
+        &["window", "vm", "site", "node", "window_start"]
+    } else {
+        &["window", "vm", "site", "node"]
+    };
+    let mut table = Table::new(columns.iter().map(|c| c.to_string()));
+    for t in 0..instance.num_windows() {
+        let start = window_start_utc(instance, t).unwrap_or_default();
+        for (v, vm) in instance.vms.iter().enumerate() {
+            let node = packing
+                .node
+                .get(v)
+                .and_then(|row| row.get(t).copied().flatten())
+                .map_or(String::new(), |n| nodes[n].name.clone());
+            let mut fields = vec![
+                t.to_string(),
+                vm.id.clone(),
+                instance.sites[plan.site[[v, t]]].id.clone(),
+                node,
+            ];
+            if dated {
+                fields.push(start.clone());
+            }
+            table.row(fields);
+        }
+    }
+    table.into_bytes()
+}
+
 /// progress.csv: `elapsed_s, objective_eur, bound_eur`, one row per new best plan or bound
 /// (at most [`crate::progress::MAX_EVENTS`]), empty cells where a value is not known yet.
 pub fn progress_csv(events: &[crate::progress::Event]) -> Vec<u8> {

@@ -36,9 +36,13 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("generate", &["domain", "scoring", "rng", "generate"]),
     (
         "io",
-        &["domain", "scoring", "report", "error", "io", "progress"],
+        &[
+            "domain", "scoring", "report", "error", "io", "progress", "nodes",
+        ],
     ),
     ("page", &["domain", "scoring", "chart", "io"]),
+    ("nodes", &["domain", "scoring"]),
+    ("openstack", &["domain", "scoring", "nodes", "io"]),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

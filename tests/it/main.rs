@@ -13,6 +13,7 @@ mod heuristics;
 mod model_export;
 mod network;
 mod onboarding;
+mod openstack;
 mod oracle;
 mod pipelines;
 mod random_oracle;

@@ -13,11 +13,13 @@
 
 mod files;
 mod lexers;
+mod nodes;
 mod params;
 mod placement;
 mod table;
 
 pub(crate) use lexers::parse_rfc3339;
+pub use nodes::read_nodes;
 pub use placement::read_placement;
 pub(crate) use table::{LINKS_SCHEMA, SITES_SCHEMA, VMS_SCHEMA, WINDOWS_SCHEMA};
 

@@ -1,0 +1,350 @@
+//! A plan for OpenStack: an action plan in OpenStack Watcher's shape, and a bash script of
+//! `openstack server migrate` commands. Both take each VM's compute node from a [`Packing`]
+//! and keep the plan's schedule: a window's migrations start after the previous window's have
+//! ended, and within a window a migration waits for those before it on its link slots, so that
+//! no link carries more than `concurrency` migrations at once (docs/OPENSTACK.md).
+
+use crate::domain::instance::{Instance, MigrationKind};
+use crate::io::write::window_start_utc;
+use crate::nodes::{Node, Packing};
+use crate::scoring::evaluate::Evaluation;
+use crate::scoring::schedule::Slot;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The namespace of wattshift's action plan UUIDs (version 5).
+const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5f2c_7a1e_93d4_4b6a_8e0f_1c2d_3b4a_5968);
+
+/// One migration as OpenStack runs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Move {
+    /// Index in the evaluation's migrations.
+    pub index: usize,
+    /// The window.
+    pub window: usize,
+    /// The server: the VM's `x_uuid` where vms.csv has one, else its id.
+    pub server: String,
+    /// The VM's id.
+    pub vm: String,
+    /// Source and destination compute nodes (empty where the VM fits on no node).
+    pub source_node: String,
+    /// Destination node.
+    pub destination_node: String,
+    /// How it moves.
+    pub kind: MigrationKind,
+    /// Start within the window and duration, s.
+    pub start_s: f64,
+    /// Duration, s.
+    pub duration_s: f64,
+    /// The moves it waits for within its window (indices into the moves), one per link slot it
+    /// takes that an earlier move used.
+    pub after: Vec<usize>,
+}
+
+/// A migration wattshift plans that OpenStack cannot run as one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    /// The window.
+    pub window: usize,
+    /// The VM.
+    pub vm: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The server name of VM `v`: its `x_uuid` annotation where present and non-empty.
+fn server(instance: &Instance, v: usize) -> String {
+    let vm = &instance.vms[v];
+    vm.annotations
+        .iter()
+        .find(|(name, value)| name == "x_uuid" && !value.is_empty())
+        .map_or_else(|| vm.id.clone(), |(_, value)| value.clone())
+}
+
+/// The plan's migrations as moves between nodes, in the evaluation's order, each with the
+/// moves it waits for on its link slots; and the migrations OpenStack has no action for.
+pub fn moves(
+    instance: &Instance,
+    evaluation: &Evaluation,
+    slots: &[Slot],
+    packing: &Packing,
+    nodes: &[Node],
+) -> (Vec<Move>, Vec<Skipped>) {
+    let name = |n: Option<usize>| n.map_or(String::new(), |n| nodes[n].name.clone());
+    let mut moves: Vec<Move> = Vec::new();
+    let mut skipped = Vec::new();
+    // Per window and link direction, the lanes (slots): each lane's last move and its end.
+    let mut lanes: BTreeMap<(usize, usize), Vec<(usize, f64)>> = BTreeMap::new();
+    let mut order: Vec<usize> = (0..evaluation.migrations.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&evaluation.migrations[a], &evaluation.migrations[b]);
+        x.window
+            .cmp(&y.window)
+            .then(slots[a].start_s.total_cmp(&slots[b].start_s))
+            .then(a.cmp(&b))
+    });
+    for i in order {
+        let m = &evaluation.migrations[i];
+        let vm = &instance.vms[m.vm];
+        if m.kind == MigrationKind::Respawn {
+            skipped.push(Skipped {
+                window: m.window,
+                vm: vm.id.clone(),
+                reason: format!(
+                    "respawn: destroyed at {} and started anew at {}; OpenStack has no migration \
+                     for it (recreate it there with your orchestrator, e.g. a Heat stack or an \
+                     autoscaling group)",
+                    instance.sites[m.from].id, instance.sites[m.to].id
+                ),
+            });
+            continue;
+        }
+        let source = if m.window == 0 {
+            packing.initial.get(m.vm).copied().flatten()
+        } else {
+            packing.node[m.vm].get(m.window - 1).copied().flatten()
+        };
+        let destination = packing.node[m.vm].get(m.window).copied().flatten();
+        let start = slots[i].start_s;
+        let end = start + m.duration_s;
+        let mut after = Vec::new();
+        for &link in &m.links {
+            let lanes = lanes.entry((m.window, link)).or_default();
+            // The lane that freed up first among those free by the start.
+            let free = lanes
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, lane_end))| *lane_end <= start + 1e-6)
+                .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
+                .map(|(k, _)| k);
+            let index = moves.len();
+            match free {
+                Some(k) => {
+                    if !after.contains(&lanes[k].0) {
+                        after.push(lanes[k].0);
+                    }
+                    lanes[k] = (index, end);
+                }
+                None => lanes.push((index, end)),
+            }
+        }
+        after.sort_unstable();
+        moves.push(Move {
+            index: i,
+            window: m.window,
+            server: server(instance, m.vm),
+            vm: vm.id.clone(),
+            source_node: name(source),
+            destination_node: name(destination),
+            kind: m.kind,
+            start_s: start,
+            duration_s: m.duration_s,
+            after,
+        });
+    }
+    (moves, skipped)
+}
+
+/// Watcher's migration type for a kind: `cold` for offline, `live` for the others.
+fn migration_type(kind: MigrationKind) -> &'static str {
+    match kind {
+        MigrationKind::Offline => "cold",
+        _ => "live",
+    }
+}
+
+/// The action plan in Watcher's shape (docs/OPENSTACK.md): `actions`, each with `uuid`,
+/// `action_plan_uuid`, `action_type` (`migrate`, or `nop` for the barrier that opens each
+/// window), `input_parameters`, `parents`, `state` (`PENDING`) and `description`; and `skipped`.
+/// `seed` makes the UUIDs this plan's own: the same seed and plan give the same UUIDs.
+pub fn watcher_plan(
+    instance: &Instance,
+    moves: &[Move],
+    skipped: &[Skipped],
+    seed: &[u8],
+) -> Value {
+    let plan_uuid = uuid::Uuid::new_v5(&NAMESPACE, seed);
+    let id = |name: &str| uuid::Uuid::new_v5(&plan_uuid, name.as_bytes()).to_string();
+    let mut actions = Vec::new();
+    let mut windows: Vec<usize> = moves.iter().map(|m| m.window).collect();
+    windows.dedup();
+    let mut previous: Vec<String> = Vec::new();
+    for t in windows {
+        let barrier = id(&format!("window/{t}"));
+        let start = window_start_utc(instance, t);
+        actions.push(json!({
+            "uuid": barrier,
+            "action_plan_uuid": plan_uuid.to_string(),
+            "action_type": "nop",
+            "input_parameters": {
+                "message": format!(
+                    "wattshift: window {t}{} begins",
+                    start.as_deref().map_or(String::new(), |s| format!(" ({s})"))
+                ),
+            },
+            "parents": previous.clone(),
+            "state": "PENDING",
+            "description": format!("Barrier: the migrations of window {t} start after those of the window before"),
+        }));
+        let in_window: Vec<&Move> = moves.iter().filter(|m| m.window == t).collect();
+        let uuid_of = |m: &Move| id(&format!("window/{}/vm/{}", m.window, m.vm));
+        previous = Vec::new();
+        for m in &in_window {
+            let mut parents = vec![barrier.clone()];
+            parents.extend(m.after.iter().map(|&k| uuid_of(&moves[k])));
+            let uuid = uuid_of(m);
+            previous.push(uuid.clone());
+            actions.push(json!({
+                "uuid": uuid,
+                "action_plan_uuid": plan_uuid.to_string(),
+                "action_type": "migrate",
+                "input_parameters": {
+                    "resource_id": m.server,
+                    "migration_type": migration_type(m.kind),
+                    "source_node": m.source_node,
+                    "destination_node": m.destination_node,
+                },
+                "parents": parents,
+                "state": "PENDING",
+                "description": format!(
+                    "wattshift: {} {} migration of {} from {} to {} in window {t}{}, planned to start {:.0} s into it and take {:.0} s",
+                    m.vm,
+                    m.kind,
+                    m.server,
+                    m.source_node,
+                    m.destination_node,
+                    start.as_deref().map_or(String::new(), |s| format!(" ({s})")),
+                    m.start_s,
+                    m.duration_s
+                ),
+            }));
+        }
+    }
+    json!({
+        "action_plan_uuid": plan_uuid.to_string(),
+        "actions": actions,
+        "skipped": skipped.iter().map(|s| json!({
+            "window": s.window,
+            "vm": s.vm,
+            "reason": s.reason,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Quotes a word for bash.
+fn sh(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@=+".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// A bash script that applies the plan with the `openstack` client, window by window: within a
+/// window, in waves by link slot (a wave's migrations run in parallel, each waiting for the
+/// ones it follows on its slots), each `--wait`ed for; the first failure stops the script.
+/// Without `--execute` it only prints the commands (a dry run).
+pub fn openstack_script(instance: &Instance, moves: &[Move], skipped: &[Skipped]) -> String {
+    let mut out = String::new();
+    out.push_str(
+        "#!/usr/bin/env bash\n\
+         # Written by wattshift (`wattshift export openstack`): the plan's migrations as\n\
+         # `openstack server migrate` commands, window by window. Dry run by default: it prints\n\
+         # what it would run. Run it with --execute to migrate.\n\
+         # It needs the openstack client with admin credentials in the environment, and compute\n\
+         # API 2.56 or later (a destination host for cold migrations).\n\
+         set -euo pipefail\n\
+         EXECUTE=0\n\
+         if [ \"${1:-}\" = \"--execute\" ]; then EXECUTE=1; fi\n\
+         export OS_COMPUTE_API_VERSION=\"${OS_COMPUTE_API_VERSION:-2.56}\"\n\
+         run() {\n  echo \"+ $*\"\n  if [ \"$EXECUTE\" = 1 ]; then \"$@\"; fi\n}\n\
+         # Runs the commands of one wave in parallel and stops at the first that fails.\n\
+         wave() {\n  local pids=() status=0 cmd pid\n  if [ \"$EXECUTE\" != 1 ]; then\n    for cmd in \"$@\"; do eval \"run $cmd\"; done\n    return 0\n  fi\n  for cmd in \"$@\"; do\n    eval \"run $cmd\" &\n    pids+=(\"$!\")\n  done\n  for pid in \"${pids[@]}\"; do\n    wait \"$pid\" || status=$?\n  done\n  if [ \"$status\" -ne 0 ]; then\n    echo \"wattshift: a migration failed; stopping before the next one\" >&2\n    exit \"$status\"\n  fi\n}\n",
+    );
+    for s in skipped {
+        let _ = writeln!(
+            out,
+            "# skipped in window {}: {} ({})",
+            s.window, s.vm, s.reason
+        );
+    }
+    let mut windows: Vec<usize> = moves.iter().map(|m| m.window).collect();
+    windows.dedup();
+    for t in windows {
+        let _ = writeln!(
+            out,
+            "\n# window {t}{}",
+            window_start_utc(instance, t).map_or(String::new(), |s| format!(", starting {s}"))
+        );
+        // A move's wave: one more than the latest wave among those it waits for.
+        let in_window: Vec<(usize, &Move)> = moves
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.window == t)
+            .collect();
+        let mut wave_of: BTreeMap<usize, usize> = BTreeMap::new();
+        for (k, m) in &in_window {
+            let wave = m
+                .after
+                .iter()
+                .filter_map(|a| wave_of.get(a))
+                .map(|w| w + 1)
+                .max()
+                .unwrap_or(0);
+            wave_of.insert(*k, wave);
+        }
+        let waves = wave_of.values().max().map_or(0, |w| w + 1);
+        for w in 0..waves {
+            out.push_str("cmds=()\n");
+            for (k, m) in &in_window {
+                if wave_of[k] != w {
+                    continue;
+                }
+                let mut cmd = String::from("openstack server migrate");
+                match m.kind {
+                    MigrationKind::Offline => {}
+                    MigrationKind::Block => cmd.push_str(" --live-migration --block-migration"),
+                    _ => cmd.push_str(" --live-migration"),
+                }
+                if !m.destination_node.is_empty() {
+                    let _ = write!(cmd, " --host {}", sh(&m.destination_node));
+                }
+                let _ = write!(cmd, " --wait {}", sh(&m.server));
+                if m.kind == MigrationKind::Offline {
+                    let _ = write!(
+                        cmd,
+                        " && run openstack server migration confirm {}",
+                        sh(&m.server)
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "# {} ({}) {} -> {}, planned at +{:.0} s for {:.0} s\ncmds+=({})",
+                    m.vm,
+                    m.kind,
+                    if m.source_node.is_empty() {
+                        "?"
+                    } else {
+                        &m.source_node
+                    },
+                    if m.destination_node.is_empty() {
+                        "?"
+                    } else {
+                        &m.destination_node
+                    },
+                    m.start_s,
+                    m.duration_s,
+                    sh(&cmd)
+                );
+            }
+            out.push_str("wave \"${cmds[@]}\"\n");
+        }
+    }
+    out.push_str("\necho \"wattshift: done\"\n");
+    out
+}

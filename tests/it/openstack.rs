@@ -1,0 +1,328 @@
+//! From a plan to OpenStack: node packing (`hosts`), Watcher action plans and the `openstack`
+//! script, each checked for what an operator relies on.
+
+use crate::cli::{plan_dir, repo, wattshift};
+use crate::common::TempDir;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+fn plan(name: &str, tmp: &TempDir) -> std::path::PathBuf {
+    let out = tmp.path().join(name);
+    let run = plan_dir(&repo(&format!("instances/{name}")), &out, &["-q"]);
+    assert!(run.status.success(), "{name}: {}", text(&run.stderr));
+    out
+}
+
+/// CSV rows as maps from header to cell.
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// Every VM on a node of its site in every window, no node over its cores × overcommit or its
+/// memory, never fewer nodes than the plan's active hosts, and the excess reported.
+#[test]
+fn hosts_packs_every_vm_onto_a_node_of_its_site_within_capacity() {
+    let tmp = TempDir::new("hosts");
+    for name in ["eu-day", "onboarding", "mixed-kinds"] {
+        let out = plan(name, &tmp);
+        let run = wattshift(&["hosts", out.to_str().unwrap(), "--json"]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        let instance =
+            wattshift::io::read::read_instance(&repo(&format!("instances/{name}"))).unwrap();
+        let placement = rows(&out.join("node_placement.csv"));
+        assert_eq!(placement.len(), instance.num_vms() * instance.num_windows());
+        let mut load: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
+        let mut used: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for row in &placement {
+            let node = &row["node"];
+            assert!(node.starts_with(&format!("{}-", row["site"])), "{row:?}");
+            let vm = instance.vms.iter().find(|v| v.id == row["vm"]).unwrap();
+            let cell = load
+                .entry((row["window"].clone(), node.clone()))
+                .or_default();
+            cell.0 += vm.cpu;
+            cell.1 += vm.mem_gib;
+            used.entry((row["window"].clone(), row["site"].clone()))
+                .or_default()
+                .insert(node.clone());
+        }
+        for ((_, node), (cpu, mem)) in &load {
+            let site = instance
+                .sites
+                .iter()
+                .find(|s| node.starts_with(&format!("{}-", s.id)))
+                .unwrap();
+            assert!(
+                *cpu <= site.host_cpu * site.cpu_overcommit + 1e-9,
+                "{name} {node}"
+            );
+            assert!(*mem <= site.host_mem_gib + 1e-9, "{name} {node}");
+        }
+        let sites = rows(&out.join("site_windows.csv"));
+        let mut excess = 0;
+        for row in &sites {
+            let nodes = used
+                .get(&(row["window"].clone(), row["site"].clone()))
+                .map_or(0, BTreeSet::len) as f64;
+            let hosts: f64 = row["active_hosts"].parse().unwrap();
+            assert!(
+                nodes >= hosts,
+                "{name}: packing below the fluid count {row:?}"
+            );
+            excess += (nodes - hosts) as usize;
+        }
+        assert_eq!(report["excess_nodes"], excess, "{name}");
+        assert_eq!(report["unplaced"], 0, "{name}");
+    }
+}
+
+#[test]
+fn hosts_reads_a_node_list_and_reports_vms_that_fit_nowhere() {
+    let tmp = TempDir::new("hosts-nodes");
+    let out = plan("paper-testbed", &tmp);
+    // Fredericia's one node holds four of its ten 1-core VMs; Eemshaven has none.
+    let nodes = tmp.path().join("nodes.csv");
+    std::fs::write(&nodes, "site,node,cpu,mem_gib\nfredericia,fr-a,4,64\n").unwrap();
+    let run = wattshift(&[
+        "hosts",
+        out.to_str().unwrap(),
+        "--nodes",
+        nodes.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert!(report["unplaced"].as_u64().unwrap() > 0);
+    let placement = rows(&out.join("node_placement.csv"));
+    assert!(placement.iter().any(|r| r["node"].is_empty()));
+    assert!(placement
+        .iter()
+        .all(|r| r["node"].is_empty() || r["node"] == "fr-a"));
+    // Bad node lists name the file, line and column, and nothing is written.
+    for (content, line, column) in [
+        ("site,node,cpu,mem_gib\nnowhere,a,4,64\n", 2, "site"),
+        (
+            "site,node,cpu,mem_gib\nfredericia,a,4,64\nfredericia,a,4,64\n",
+            3,
+            "node",
+        ),
+        ("site,node,cpu,mem_gib\nfredericia,a,0,64\n", 2, "cpu"),
+    ] {
+        std::fs::write(&nodes, content).unwrap();
+        let run = wattshift(&[
+            "hosts",
+            out.to_str().unwrap(),
+            "--nodes",
+            nodes.to_str().unwrap(),
+        ]);
+        assert_eq!(run.status.code(), Some(2));
+        let message = text(&run.stderr);
+        assert!(
+            message.contains(&format!("line {line}, column '{column}'")),
+            "{message}"
+        );
+    }
+}
+
+/// The schedule Watcher's applier would follow: each action starts when its parents have ended
+/// and runs for its migration's duration. Returns each migrate action's (start, end, vm).
+fn simulate(
+    actions: &[serde_json::Value],
+    duration: &BTreeMap<String, f64>,
+) -> Vec<(f64, f64, String)> {
+    let mut end: BTreeMap<String, f64> = BTreeMap::new();
+    let mut out = Vec::new();
+    for a in actions {
+        // Parents come earlier in the list: the plan is in topological order.
+        let start = a["parents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                *end.get(p.as_str().unwrap())
+                    .expect("a parent listed before its child")
+            })
+            .fold(0.0, f64::max);
+        let uuid = a["uuid"].as_str().unwrap().to_string();
+        if a["action_type"] == "migrate" {
+            let resource = a["input_parameters"]["resource_id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let d = duration[&resource];
+            end.insert(uuid, start + d);
+            out.push((start, start + d, resource));
+        } else {
+            end.insert(uuid, start);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_watcher_plan_matches_watchers_schema_and_keeps_the_link_concurrency() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("docs/watcher-action-plan.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let tmp = TempDir::new("watcher");
+    for (name, concurrency) in [("paper-testbed", 3usize), ("onboarding", 2)] {
+        let out = plan(name, &tmp);
+        let run = wattshift(&["export", "watcher", out.to_str().unwrap()]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        let plan: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&plan)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        // The same plan exports the same UUIDs.
+        let again = wattshift(&["export", "watcher", out.to_str().unwrap()]);
+        assert_eq!(run.stdout, again.stdout);
+
+        let migrations = rows(&out.join("migrations.csv"));
+        let actions = plan["actions"].as_array().unwrap();
+        let migrates: Vec<&serde_json::Value> = actions
+            .iter()
+            .filter(|a| a["action_type"] == "migrate")
+            .collect();
+        let respawns = migrations.iter().filter(|r| r["kind"] == "respawn").count();
+        assert_eq!(migrates.len() + respawns, migrations.len(), "{name}");
+        assert_eq!(plan["skipped"].as_array().unwrap().len(), respawns);
+        for a in &migrates {
+            let p = &a["input_parameters"];
+            assert_ne!(p["source_node"], p["destination_node"], "{a}");
+        }
+        // Each window's migrations, run as Watcher would, never exceed the link's
+        // concurrency (every migration of these two instances shares one link direction at a
+        // time), and a window's start after the previous window's end.
+        let instance =
+            wattshift::io::read::read_instance(&repo(&format!("instances/{name}"))).unwrap();
+        let server = |vm: &str| {
+            let v = instance.vms.iter().find(|v| v.id == vm).unwrap();
+            v.annotations
+                .iter()
+                .find(|(k, _)| k == "x_uuid")
+                .map_or(vm.to_string(), |(_, u)| u.clone())
+        };
+        let mut duration = BTreeMap::new();
+        let mut direction = BTreeMap::new();
+        for r in migrations.iter().filter(|r| r["kind"] != "respawn") {
+            duration.insert(server(&r["vm"]), r["duration_s"].parse::<f64>().unwrap());
+            direction.insert(server(&r["vm"]), (r["from"].clone(), r["to"].clone()));
+        }
+        let runs = simulate(actions, &duration);
+        for (start, _, vm) in &runs {
+            let busy = runs
+                .iter()
+                .filter(|(s, e, other)| {
+                    direction[other] == direction[vm] && s <= start && *start < *e
+                })
+                .count();
+            assert!(
+                busy <= concurrency,
+                "{name}: {busy} on one link at {start} s"
+            );
+        }
+    }
+}
+
+/// The script runs nothing without --execute; with it, a fake `openstack` on PATH records each
+/// call, window by window, and the first failure stops the script.
+#[test]
+fn the_openstack_script_is_a_dry_run_until_executed_and_stops_at_a_failure() {
+    let tmp = TempDir::new("openstack-script");
+    let out = plan("onboarding", &tmp);
+    let run = wattshift(&["export", "openstack", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let script = out.join("openstack-migrate.sh");
+    let body = std::fs::read_to_string(&script).unwrap();
+    assert!(
+        body.contains("# window 0, starting 2024-03-12T06:00:00Z"),
+        "{body}"
+    );
+    assert!(body.contains("--block-migration"));
+    assert!(body.contains("openstack server migration confirm"));
+
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = tmp.path().join("calls.log");
+    let fake = bin.join("openstack");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/usr/bin/env bash\necho \"$*\" >> {}\nif [ -n \"${{FAIL_ON:-}}\" ] && [[ \"$*\" == *\"$FAIL_ON\"* ]]; then exit 7; fi\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&fake)
+        .status()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let bash = |args: &[&str], fail_on: &str| {
+        std::process::Command::new("bash")
+            .arg(&script)
+            .args(args)
+            .env("PATH", &path)
+            .env("FAIL_ON", fail_on)
+            .output()
+            .unwrap()
+    };
+    // A dry run calls nothing.
+    let dry = bash(&[], "");
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert!(!log.exists());
+    assert!(text(&dry.stdout).contains("+ openstack server migrate"));
+    // Executed: every migration, once; cold ones confirmed.
+    let executed = bash(&["--execute"], "");
+    assert!(executed.status.success(), "{}", text(&executed.stderr));
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let migrates: Vec<&str> = calls
+        .lines()
+        .filter(|l| l.starts_with("server migrate "))
+        .collect();
+    assert_eq!(migrates.len(), 4, "{calls}");
+    assert_eq!(
+        calls
+            .lines()
+            .filter(|l| l.starts_with("server migration confirm "))
+            .count(),
+        2
+    );
+    assert!(migrates
+        .iter()
+        .any(|l| l.contains("--live-migration --block-migration --host fra1-small-")));
+    // A failure in the first wave stops the script before the next wave.
+    std::fs::remove_file(&log).unwrap();
+    let failed = bash(&["--execute"], "6f1c2a8e-0b1d-4c55-9a51-1d0f6f1e2a05");
+    assert!(!failed.status.success());
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !calls.contains("2a04"),
+        "shop's later wave ran after a failure: {calls}"
+    );
+}
