@@ -38,6 +38,7 @@ pub mod chart;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod feeds;
 pub mod generate;
 pub mod interrupt;
 pub mod io;

@@ -100,6 +100,15 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
         ),
         Command::Init { dir, force } => commands::init(&dir, force),
         Command::Report { out, instance } => commands::report(&out, instance.as_deref()),
+        Command::Import { feed } => {
+            use cli::args::ImportFeed;
+            let (feed, a) = match feed {
+                ImportFeed::CarbonAware(a) => (commands::Feed::CarbonAware, a),
+                ImportFeed::ElectricityMaps(a) => (commands::Feed::ElectricityMaps, a),
+                ImportFeed::Entsoe(a) => (commands::Feed::Entsoe, a),
+            };
+            commands::import(feed, &a.file, &a.site, &a.into)
+        }
         Command::Export { target } => match target {
             cli::args::ExportTarget::Watcher(a) => commands::export(&a, commands::Target::Watcher),
             cli::args::ExportTarget::Openstack(a) => {

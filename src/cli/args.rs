@@ -127,6 +127,13 @@ pub enum Command {
         #[command(subcommand)]
         target: ExportTarget,
     },
+    /// Fill one site's carbon or price column of an instance's windows.csv from a real feed:
+    /// Carbon Aware SDK or Electricity Maps JSON, or an ENTSO-E day-ahead price export
+    /// (docs/FEEDS.md).
+    Import {
+        #[command(subcommand)]
+        feed: ImportFeed,
+    },
     /// Why the plan in OUT moves each VM it moves (cost and its parts, savings per window,
     /// payback, whether it comes back) and why VMs that would pay to move stay.
     #[command(
@@ -177,6 +184,45 @@ pub enum Command {
         /// A command whose page to print instead (validate, plan, evaluate, …).
         command: Option<String>,
     },
+}
+
+/// The feeds `import` reads.
+#[derive(Subcommand)]
+pub enum ImportFeed {
+    /// A Carbon Aware SDK response (/emissions/forecasts/current or /emissions/bylocation) into
+    /// carbon_g_kwh.
+    #[command(
+        name = "carbon-aware",
+        after_help = "Example:\n  wattshift import carbon-aware forecast.json --site fra1 --into my-fleet"
+    )]
+    CarbonAware(ImportArgs),
+    /// Electricity Maps carbon-intensity history or forecast JSON into carbon_g_kwh.
+    #[command(
+        name = "electricitymaps",
+        after_help = "Example:\n  wattshift import electricitymaps history.json --site fra1 --into my-fleet"
+    )]
+    ElectricityMaps(ImportArgs),
+    /// An ENTSO-E Transparency Platform day-ahead price CSV export (hourly or 15-minute) into
+    /// price_eur_mwh.
+    #[command(
+        name = "entsoe",
+        after_help = "Example:\n  wattshift import entsoe day-ahead.csv --site fra1 --into my-fleet"
+    )]
+    Entsoe(ImportArgs),
+}
+
+/// The arguments of every import.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The feed's file.
+    pub file: PathBuf,
+    /// The site whose column to fill.
+    #[arg(long)]
+    pub site: String,
+    /// The instance directory whose windows.csv is rewritten (atomically, and only if the
+    /// instance still validates).
+    #[arg(long)]
+    pub into: PathBuf,
 }
 
 /// What `export` writes.

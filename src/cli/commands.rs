@@ -1202,3 +1202,184 @@ pub fn explain(out: &Path, options: &ExplainOptions) -> Result<Exit, Failure> {
 /// Staying VMs checked through the evaluator for `explain`'s summary, and how many it shows.
 const EXPLAIN_CANDIDATES: usize = 50;
 const EXPLAIN_SHOWN: usize = 10;
+
+/// Which feed `import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// Carbon Aware SDK JSON.
+    CarbonAware,
+    /// Electricity Maps JSON.
+    ElectricityMaps,
+    /// ENTSO-E day-ahead price CSV.
+    Entsoe,
+}
+
+/// `import FEED FILE --site S --into DIR`: fills one site's carbon or price column of
+/// DIR/windows.csv from a feed, each window the overlap-weighted average of the feed over it,
+/// and rewrites windows.csv atomically once the whole instance still validates.
+pub fn import(feed: Feed, file: &Path, site: &str, dir: &Path) -> Result<Exit, Failure> {
+    use wattshift::feeds::{average_over, carbon_aware, electricity_maps, entsoe, Column};
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file)
+        .map_err(|e| InputError::file(&name, format!("cannot read the file: {e}")))?;
+    let (intervals, column, unit) = match feed {
+        Feed::CarbonAware => (
+            carbon_aware(&name, &bytes)?,
+            Column::Carbon,
+            "gCO2e/kWh (the SDK's g/kWh ratings, as they are)",
+        ),
+        Feed::ElectricityMaps => (
+            electricity_maps(&name, &bytes)?,
+            Column::Carbon,
+            "gCO2e/kWh (Electricity Maps' carbonIntensity, gCO2eq/kWh, as it is)",
+        ),
+        Feed::Entsoe => (
+            entsoe(&name, &bytes)?,
+            Column::Price,
+            "EUR/MWh (ENTSO-E's day-ahead prices, as they are)",
+        ),
+    };
+    let instance = read_instance(dir)?;
+    let s = instance
+        .sites
+        .iter()
+        .position(|x| x.id == site)
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "--site {site}: no such site in {}/sites.csv",
+                dir.display()
+            ))
+        })?;
+    let window_s = instance.params.window_s();
+    let length = jiff::SignedDuration::from_secs_f64(window_s);
+    // The windows' values, or the first window the feed does not cover.
+    let mut values = Vec::with_capacity(instance.num_windows());
+    for t in 0..instance.num_windows() {
+        let text = &instance.window_start[[t, s]];
+        let start: jiff::Timestamp = text.parse().map_err(|_| {
+            InputError::file(
+                "windows.csv",
+                format!(
+                    "window {t} of site {site} has no start; an import aligns the feed by each \
+                     window's start, so every row of the site needs one"
+                ),
+            )
+        })?;
+        let end = start
+            .checked_add(length)
+            .map_err(|e| InputError::file("windows.csv", format!("window {t}: {e}")))?;
+        let value = average_over(&intervals, start, end).map_err(|(from, to)| {
+            InputError::file(
+                &name,
+                format!(
+                    "window {t} of site {site} ({start} to {end}) is not fully covered: the feed \
+                     has no data from {from} to {to}; nothing was written"
+                ),
+            )
+        })?;
+        values.push(value);
+    }
+    // windows.csv with the site's cells replaced, every other byte of meaning kept.
+    let path = dir.join("windows.csv");
+    let original = std::fs::read(&path)
+        .map_err(|e| InputError::file("windows.csv", format!("cannot read it: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(original.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&original));
+    let mut records: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<Result<_, _>>()
+        .map_err(|e| InputError::file("windows.csv", format!("cannot read it: {e}")))?;
+    let Some(header) = records.first().cloned() else {
+        return Err(Failure::Input(InputError::file("windows.csv", "empty")));
+    };
+    let index = |h: &str| header.iter().position(|x| x == h);
+    let (Some(w_col), Some(s_col)) = (index("window"), index("site")) else {
+        return Err(Failure::Input(InputError::file(
+            "windows.csv",
+            "no window or site column",
+        )));
+    };
+    let target = match index(column.name()) {
+        Some(c) => c,
+        None => {
+            for (i, record) in records.iter_mut().enumerate() {
+                record.push_field(if i == 0 { column.name() } else { "" });
+            }
+            header.len()
+        }
+    };
+    for record in records.iter_mut().skip(1) {
+        if record.get(s_col) != Some(site) {
+            continue;
+        }
+        let t: usize = record
+            .get(w_col)
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(usize::MAX);
+        if let Some(value) = values.get(t) {
+            let fields: Vec<String> = record
+                .iter()
+                .enumerate()
+                .map(|(c, f)| {
+                    if c == target {
+                        value.to_string()
+                    } else {
+                        f.to_string()
+                    }
+                })
+                .collect();
+            *record = csv::StringRecord::from(fields);
+        }
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for record in &records {
+        let _ = writer.write_record(record);
+    }
+    let updated = writer.into_inner().unwrap_or_default();
+    // The instance must still validate with the new windows.csv before it is written.
+    let check = tempfile::tempdir()
+        .map_err(|e| Failure::Bug(format!("cannot make a temporary directory: {e}")))?;
+    for entry in std::fs::read_dir(dir)
+        .map_err(|e| InputError::file(dir.display().to_string(), e.to_string()))?
+    {
+        let entry =
+            entry.map_err(|e| InputError::file(dir.display().to_string(), e.to_string()))?;
+        let file_name = entry.file_name();
+        if entry.path().is_file() && file_name != "windows.csv" {
+            let _ = std::fs::copy(entry.path(), check.path().join(&file_name));
+        }
+    }
+    std::fs::write(check.path().join("windows.csv"), &updated)
+        .map_err(|e| Failure::Bug(format!("cannot write a temporary file: {e}")))?;
+    read_instance(check.path())?;
+    // Atomically: a new file beside windows.csv takes its name.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".windows.csv.wattshift-")
+        .tempfile_in(dir)
+        .map_err(|e| InputError::file("windows.csv", format!("cannot write beside it: {e}")))?;
+    {
+        use std::io::Write;
+        temp.write_all(&updated)
+            .and_then(|_| temp.as_file().sync_all())
+            .map_err(|e| InputError::file("windows.csv", format!("cannot write it: {e}")))?;
+    }
+    temp.persist(&path)
+        .map_err(|e| InputError::file("windows.csv", format!("cannot replace it: {}", e.error)))?;
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    println!(
+        "filled {} of site {site} over {} in {} from {} ({} intervals): {lo:.2} to {hi:.2} {unit}",
+        column.name(),
+        render::count(values.len(), "window", "windows"),
+        path.display(),
+        file.display(),
+        intervals.len()
+    );
+    Ok(Exit::Done)
+}

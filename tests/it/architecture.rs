@@ -42,6 +42,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ),
     ("page", &["domain", "scoring", "chart", "io"]),
     ("nodes", &["domain", "scoring"]),
+    ("feeds", &["error"]),
     ("openstack", &["domain", "scoring", "nodes", "io"]),
 ];
 

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod estimate;
 mod explain;
+mod feeds;
 mod fixtures;
 mod generate;
 mod heuristics;
