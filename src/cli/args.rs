@@ -123,6 +123,9 @@ pub enum Command {
     },
     /// The plan in OUT for OpenStack: a Watcher action plan, or a bash script of `openstack
     /// server migrate` commands (docs/OPENSTACK.md).
+    #[command(
+        after_help = "Examples:\n  wattshift export watcher out/onboarding --output action-plan.json\n  wattshift export openstack out/onboarding --nodes nodes.csv"
+    )]
     Export {
         #[command(subcommand)]
         target: ExportTarget,
@@ -130,6 +133,9 @@ pub enum Command {
     /// Fill one site's carbon or price column of an instance's windows.csv from a real feed:
     /// Carbon Aware SDK or Electricity Maps JSON, or an ENTSO-E day-ahead price export
     /// (docs/FEEDS.md).
+    #[command(
+        after_help = "Examples:\n  wattshift import entsoe day-ahead.csv --site fra1 --into my-fleet\n  wattshift import carbon-aware forecast.json --site fra1 --into my-fleet"
+    )]
     Import {
         #[command(subcommand)]
         feed: ImportFeed,

@@ -181,6 +181,24 @@ fn every_command_help_ends_with_an_example_of_itself() {
             example.contains(&format!("wattshift {command} ")),
             "{command}: {example}"
         );
+        // Commands with commands of their own: each of those too.
+        if let Some((_, list)) = help.split_once("Commands:") {
+            for sub in list
+                .lines()
+                .skip(1)
+                .take_while(|l| !l.trim().is_empty())
+                .filter_map(|l| l.split_whitespace().next())
+                .filter(|name| *name != "help")
+            {
+                let help = text(&wattshift(&[command, sub, "--help"]).stdout);
+                assert_every_argument_has_help(&format!("{command} {sub}"), &help);
+                let example = help.rsplit_once("Example").map_or("", |e| e.1);
+                assert!(
+                    example.contains(&format!("wattshift {command} {sub} ")),
+                    "{command} {sub} --help has no example:\n{help}"
+                );
+            }
+        }
     }
     // Arguments that had no help line before.
     let generate = text(&wattshift(&["generate", "--help"]).stdout);
