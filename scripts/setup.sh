@@ -15,6 +15,8 @@ fi
 # The report test opens report.html in a real headless browser (Debian's chromium), with a
 # font for its text.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The Python package's tests run in a venv (scripts/python_test.sh).
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} (needed to build HiGHS and to test the HTML report)" >&2

@@ -460,11 +460,7 @@ pub fn to_html(rows: &[BenchRow], runs: usize) -> String {
             })
             .collect(),
     };
-    body.push_str(&bars.svg("gaps").replacen(
-        "<svg ",
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" ",
-        1,
-    ));
+    body.push_str(&bars.svg("gaps"));
     body.push_str("<h2>Best plan and bound over time</h2>");
     for (k, instance) in instances.iter().enumerate() {
         let mut series = Vec::new();
@@ -515,11 +511,7 @@ pub fn to_html(rows: &[BenchRow], runs: usize) -> String {
             },
             series,
         };
-        body.push_str(&chart.svg_at(0.0, 0.0, &format!("progress-{k}")).replacen(
-            "<svg ",
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" ",
-            1,
-        ));
+        body.push_str(&chart.standalone(&format!("progress-{k}")));
     }
     body.push_str("<h2>Table</h2>");
     let (header, cells) = if runs > 1 {

@@ -237,9 +237,7 @@ impl PlanPage<'_> {
                 series("bound", &|p| p.bound_eur),
             ],
         };
-        let svg = chart.svg_at(0.0, 0.0, "progress");
-        // As a standalone element it needs the SVG namespace, which the figure otherwise gives.
-        out.push_str(&svg.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1));
+        out.push_str(&chart.standalone("progress"));
     }
 
     fn power_section(&self, out: &mut String) {
@@ -323,11 +321,7 @@ impl PlanPage<'_> {
                 .map(|(name, values)| (name.to_string(), name.to_string(), values))
                 .collect(),
             };
-            out.push_str(&chart.svg(&format!("power-{s}")).replacen(
-                "<svg ",
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" ",
-                1,
-            ));
+            out.push_str(&chart.svg(&format!("power-{s}")));
         }
         if sites > MOST_SITE_CHARTS {
             let rest: Vec<String> = order[MOST_SITE_CHARTS..]
@@ -394,11 +388,7 @@ impl PlanPage<'_> {
                 .into(),
         };
         out.push_str("<h2>Load per site and window</h2>");
-        out.push_str(&heatmap.svg("load").replacen(
-            "<svg ",
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" ",
-            1,
-        ));
+        out.push_str(&heatmap.svg("load"));
     }
 
     fn migrations_section(&self, out: &mut String) {
@@ -478,11 +468,7 @@ impl PlanPage<'_> {
                 window_s,
                 bars,
             };
-            out.push_str(&gantt.svg(&format!("gantt-{t}")).replacen(
-                "<svg ",
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" ",
-                1,
-            ));
+            out.push_str(&gantt.svg(&format!("gantt-{t}")));
         }
         if windows.len() > MOST_GANTT_WINDOWS {
             let _ = write!(

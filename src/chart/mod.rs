@@ -341,6 +341,14 @@ impl LineChart {
     }
 }
 
+impl LineChart {
+    /// The chart as a standalone `<svg>` element (with the SVG namespace), for an HTML page.
+    pub fn standalone(&self, id: &str) -> String {
+        self.svg_at(0.0, 0.0, id)
+            .replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1)
+    }
+}
+
 /// Charts side by side in one SVG document, `columns` to a row.
 pub fn figure(charts: &[LineChart], columns: usize) -> String {
     let columns = columns.max(1);

@@ -14,6 +14,29 @@ const LEFT: f64 = 64.0;
 /// Room for one right-hand axis, px.
 const RIGHT_AXIS: f64 = 58.0;
 
+/// The opening of a standalone chart: an `<svg>` element with its namespace, id, size and an
+/// accessible title, then the title drawn centred on `title_x`.
+fn open(id: &str, width: f64, height: f64, title: &str, title_x: f64) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="chart" width="{width}" height="{height:.0}" viewBox="0 0 {width} {height:.0}" font-family="sans-serif" font-size="11" role="img"><title>{t}</title><text x="{title_x:.1}" y="18" text-anchor="middle" font-size="13" font-weight="bold">{t}</text>"#,
+        t = escape(title)
+    )
+}
+
+/// Horizontal grid lines across `left..right` at each tick, labelled on the left.
+fn y_grid(out: &mut String, ticks: &super::Ticks, left: f64, right: f64, py: impl Fn(f64) -> f64) {
+    for &t in &ticks.ticks {
+        let p = py(t);
+        let _ = write!(
+            out,
+            r##"<line x1="{left}" y1="{p:.1}" x2="{right:.1}" y2="{p:.1}" stroke="#e4e4e4"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+            left - 5.0,
+            p + 4.0,
+            ticks.label(t)
+        );
+    }
+}
+
 /// One stacked layer of a [`ComboChart`]: a value per column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
@@ -85,33 +108,8 @@ impl ComboChart {
         let ty = ticks(&left_values, Scale::Linear);
         let col_w = w / n as f64;
         let py = |v: f64, lo: f64, hi: f64| TOP + h * (1.0 - (v - lo) / (hi - lo));
-        let mut out = String::new();
-        let _ = write!(
-            out,
-            r#"<svg id="{id}" class="chart" width="{}" height="{}" viewBox="0 0 {} {}" font-family="sans-serif" font-size="11" role="img"><title>{}</title>"#,
-            self.width,
-            self.height,
-            self.width,
-            self.height,
-            escape(&self.title)
-        );
-        let _ = write!(
-            out,
-            r#"<text x="{}" y="18" text-anchor="middle" font-size="13" font-weight="bold">{}</text>"#,
-            LEFT + w / 2.0,
-            escape(&self.title)
-        );
-        for &t in &ty.ticks {
-            let p = py(t, ty.lo, ty.hi);
-            let _ = write!(
-                out,
-                r##"<line x1="{LEFT}" y1="{p:.1}" x2="{:.1}" y2="{p:.1}" stroke="#e4e4e4"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
-                LEFT + w,
-                LEFT - 5.0,
-                p + 4.0,
-                ty.label(t)
-            );
-        }
+        let mut out = open(id, self.width, self.height, &self.title, LEFT + w / 2.0);
+        y_grid(&mut out, &ty, LEFT, LEFT + w, |t| py(t, ty.lo, ty.hi));
         // Stacked columns.
         let mut base = vec![0.0f64; n];
         for layer in &self.layers {
@@ -364,20 +362,7 @@ impl Gantt {
         let tx = ticks(&[0.0, span], Scale::Linear);
         let w = (self.width - LABEL_W - 16.0).max(10.0);
         let px = |s: f64| LABEL_W + w * (s - tx.lo) / (tx.hi - tx.lo);
-        let mut out = String::new();
-        let _ = write!(
-            out,
-            r#"<svg id="{id}" class="chart" width="{}" height="{height:.0}" viewBox="0 0 {} {height:.0}" font-family="sans-serif" font-size="11" role="img"><title>{}</title>"#,
-            self.width,
-            self.width,
-            escape(&self.title)
-        );
-        let _ = write!(
-            out,
-            r#"<text x="{:.1}" y="18" text-anchor="middle" font-size="13" font-weight="bold">{}</text>"#,
-            self.width / 2.0,
-            escape(&self.title)
-        );
+        let mut out = open(id, self.width, height, &self.title, self.width / 2.0);
         for &t in &tx.ticks {
             let p = px(t);
             let _ = write!(
@@ -488,20 +473,7 @@ impl Heatmap {
         let cell_w = w / n as f64;
         let plot_h = ROW_H * self.rows.len().max(1) as f64;
         let height = TOP + plot_h + BOTTOM + 22.0;
-        let mut out = String::new();
-        let _ = write!(
-            out,
-            r#"<svg id="{id}" class="chart" width="{}" height="{height:.0}" viewBox="0 0 {} {height:.0}" font-family="sans-serif" font-size="11" role="img"><title>{}</title>"#,
-            self.width,
-            self.width,
-            escape(&self.title)
-        );
-        let _ = write!(
-            out,
-            r#"<text x="{:.1}" y="18" text-anchor="middle" font-size="13" font-weight="bold">{}</text>"#,
-            self.width / 2.0,
-            escape(&self.title)
-        );
+        let mut out = open(id, self.width, height, &self.title, self.width / 2.0);
         for (r, name) in self.rows.iter().enumerate() {
             let y = TOP + ROW_H * r as f64;
             let _ = write!(
@@ -625,33 +597,8 @@ impl BarChart {
         let groups = self.groups.len().max(1);
         let group_w = w / groups as f64;
         let bar_w = (group_w * 0.8) / self.series.len().max(1) as f64;
-        let mut out = String::new();
-        let _ = write!(
-            out,
-            r#"<svg id="{id}" class="chart" width="{}" height="{}" viewBox="0 0 {} {}" font-family="sans-serif" font-size="11" role="img"><title>{}</title>"#,
-            self.width,
-            self.height,
-            self.width,
-            self.height,
-            escape(&self.title)
-        );
-        let _ = write!(
-            out,
-            r#"<text x="{:.1}" y="18" text-anchor="middle" font-size="13" font-weight="bold">{}</text>"#,
-            LEFT + w / 2.0,
-            escape(&self.title)
-        );
-        for &t in &ty.ticks {
-            let p = py(t);
-            let _ = write!(
-                out,
-                r##"<line x1="{LEFT}" y1="{p:.1}" x2="{:.1}" y2="{p:.1}" stroke="#e4e4e4"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
-                LEFT + w,
-                LEFT - 5.0,
-                p + 4.0,
-                ty.label(t)
-            );
-        }
+        let mut out = open(id, self.width, self.height, &self.title, LEFT + w / 2.0);
+        y_grid(&mut out, &ty, LEFT, LEFT + w, py);
         for (g, group) in self.groups.iter().enumerate() {
             let gx = LEFT + group_w * g as f64 + group_w * 0.1;
             for (k, value) in group.values.iter().enumerate() {
