@@ -141,7 +141,7 @@ fn evaluate(py: Python<'_>, dir: &str, placement: &str) -> PyResult<String> {
 /// One migration's copy-round breakdown (or a batch's, with `count`), as `wattshift estimate
 /// --json` prints it. Sizes in GiB, rates in MiB/s, bandwidth in Gbit/s.
 #[pyfunction]
-#[pyo3(signature = (kind, mem_gib, bandwidth_gbps=None, mem_used_gib=None, wss_gib=None, disk_gib=0.0, dirty_mib_s=0.0, disk_write_mib_s=0.0, boot_s=60.0, count=None, concurrency=1, link_efficiency=0.94, max_downtime_ms=300.0, max_rounds=30))]
+#[pyo3(signature = (kind, mem_gib, bandwidth_gbps=None, mem_used_gib=None, wss_gib=None, disk_gib=0.0, dirty_mib_s=0.0, disk_write_mib_s=0.0, boot_s=60.0, count=None, concurrency=1, link_efficiency=0.94, max_downtime_ms=300.0, max_rounds=30, setup_s=3.0, resume_s=0.05, window_hours=1.0, energy_j_per_mb=0.512, energy_j_fixed=20.165))]
 #[allow(clippy::too_many_arguments)]
 fn estimate(
     kind: &str,
@@ -158,6 +158,11 @@ fn estimate(
     link_efficiency: f64,
     max_downtime_ms: f64,
     max_rounds: u32,
+    setup_s: f64,
+    resume_s: f64,
+    window_hours: f64,
+    energy_j_per_mb: f64,
+    energy_j_fixed: f64,
 ) -> PyResult<String> {
     let kind = MigrationKind::ALL
         .into_iter()
@@ -217,6 +222,11 @@ fn estimate(
         link_efficiency,
         max_downtime_ms: positive("max_downtime_ms", max_downtime_ms)?,
         max_rounds,
+        setup_s: non_negative("setup_s", setup_s)?,
+        resume_s: non_negative("resume_s", resume_s)?,
+        window_hours: positive("window_hours", window_hours)?,
+        energy_j_per_mb: non_negative("energy_j_per_mb", energy_j_per_mb)?,
+        energy_j_fixed: non_negative("energy_j_fixed", energy_j_fixed)?,
         ..Params::default()
     };
     let (total_s, first, waves) = match count {

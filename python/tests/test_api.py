@@ -81,6 +81,12 @@ def test_estimate_mirrors_the_command_line():
                "--mem-used-gib", "0.28", "--wss-gib", "0.0625", "--disk-gib", "8.44",
                "--dirty-mib-s", "1", "--concurrency", "3", "--count", "10", "--json")
     assert batch["total_s"] == want["total_s"]
+    slow = wattshift.estimate("offline", 4, bandwidth_gbps=1, disk_gib=20, setup_s=10,
+                              energy_j_fixed=100)
+    want = cli("estimate", "--kind", "offline", "--mem-gib", "4", "--bandwidth-gbps", "1",
+               "--disk-gib", "20", "--setup-s", "10", "--energy-j-fixed", "100", "--json")
+    assert slow["total_s"] == want["total_s"]
+    assert slow["per_vm"]["energy_j"] == want["per_vm"]["energy_j"]
     with pytest.raises(ValueError):
         wattshift.estimate("teleport", 8, bandwidth_gbps=10)
 

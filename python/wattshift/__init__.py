@@ -174,5 +174,6 @@ def estimate(kind: str, mem_gib: float, **options) -> dict:
     ``wattshift estimate --json``: ``total_s``, ``waves`` and ``per_vm``. Options are those of
     the command, with underscores: ``bandwidth_gbps``, ``mem_used_gib``, ``wss_gib``,
     ``disk_gib``, ``dirty_mib_s``, ``disk_write_mib_s``, ``boot_s``, ``count``,
-    ``concurrency``, ``link_efficiency``, ``max_downtime_ms``, ``max_rounds``."""
+    ``concurrency``, ``link_efficiency``, ``max_downtime_ms``, ``max_rounds``, ``setup_s``,
+    ``resume_s``, ``window_hours``, ``energy_j_per_mb``, ``energy_j_fixed``."""
     return json.loads(_native.estimate(kind, mem_gib, **options))
