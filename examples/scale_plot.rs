@@ -31,6 +31,7 @@ fn linear_from(points: &[(f64, f64)]) -> Option<Series> {
         name: "linear growth".into(),
         points: points.iter().map(|&(x, _)| (x, y0 * x / x0)).collect(),
         dashed: true,
+        colour: None,
     })
 }
 
@@ -64,6 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .filter_map(|r| y(r).map(|y| (x(r), y)))
                 .collect(),
             dashed: false,
+            colour: None,
         };
         let axis = |label: &str, scale| Axis {
             label: label.into(),

@@ -464,7 +464,7 @@ pub fn to_html(rows: &[BenchRow], runs: usize) -> String {
     body.push_str("<h2>Best plan and bound over time</h2>");
     for (k, instance) in instances.iter().enumerate() {
         let mut series = Vec::new();
-        for config in &configs {
+        for (c, config) in configs.iter().enumerate() {
             // The run with the best final objective stands for the configuration.
             let best = rows
                 .iter()
@@ -484,10 +484,12 @@ pub fn to_html(rows: &[BenchRow], runs: usize) -> String {
             if let Some(objective) = best.objective_eur {
                 points.push((best.runtime_s, objective));
             }
+            // A configuration's plan (solid) and bound (dashed) share its colour.
             series.push(Series {
                 name: format!("{config}: plan"),
                 points,
                 dashed: false,
+                colour: Some(c),
             });
             series.push(Series {
                 name: format!("{config}: bound"),
@@ -497,6 +499,7 @@ pub fn to_html(rows: &[BenchRow], runs: usize) -> String {
                     .filter_map(|e| e.bound_eur.map(|b| (e.elapsed_s, b)))
                     .collect(),
                 dashed: true,
+                colour: Some(c),
             });
         }
         let chart = LineChart {

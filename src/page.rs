@@ -221,6 +221,7 @@ impl PlanPage<'_> {
                 .filter_map(|p| pick(p).map(|v| (p.elapsed_s, v)))
                 .collect(),
             dashed: false,
+            colour: None,
         };
         let chart = LineChart {
             title: "Best plan and bound over time".into(),

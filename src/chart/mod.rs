@@ -39,6 +39,9 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// A dashed line without markers, for references such as linear growth.
     pub dashed: bool,
+    /// Its colour, as an index into [`PALETTE`]; `None` takes the series' position, so that
+    /// two series (a plan and its bound) can share one.
+    pub colour: Option<usize>,
 }
 
 /// A line chart.
@@ -296,7 +299,7 @@ impl LineChart {
         }
         // Series, then the legend.
         for (i, (series, pts)) in self.series.iter().zip(&points).enumerate() {
-            let colour = PALETTE[i % PALETTE.len()];
+            let colour = PALETTE[series.colour.unwrap_or(i) % PALETTE.len()];
             let path: Vec<String> = pts
                 .iter()
                 .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
@@ -420,6 +423,7 @@ mod tests {
                 name: "fleet".into(),
                 points: vec![(500.0, 1.0), (1000.0, 2.0), (0.0, 3.0), (f64::NAN, 1.0)],
                 dashed: false,
+                colour: None,
             }],
         };
         let svg = figure(&[chart], 1);
