@@ -8,12 +8,12 @@
 //! before stays on it if it still fits (largest VMs first); then the others go first-fit
 //! decreasing (largest first by their larger share of a node's CPU and memory), trying the
 //! nodes already in use before empty ones, each list in NODES.csv order. A VM that stays at its
-//! site therefore never changes node (the plan's migrations are the only moves), at the price
-//! of more nodes than a fresh packing might use; only where keeping nodes would leave a VM
-//! with none that a fresh packing places is the site packed afresh. With `repack`, a site is packed afresh
-//! (first-fit decreasing alone) wherever that needs fewer nodes: never more nodes than
-//! first-fit decreasing, but VMs then change nodes within a site, moves the plan does not cost
-//! and the exports do not carry. A node holds its cores times the site's `cpu_overcommit` and
+//! site therefore keeps its node, at the price of more nodes than a fresh packing might use.
+//! Only where keeping nodes would leave a VM with none that a fresh packing places is the site
+//! packed afresh: first-fit decreasing around the pinned VMs, which never change node. With
+//! `repack`, a site is packed afresh wherever that needs fewer nodes, and VMs change nodes
+//! within their site, moves the plan does not cost (the exports carry the default packing's
+//! node changes as rebalances). A node holds its cores times the site's `cpu_overcommit` and
 //! its memory. Same input, same packing.
 
 use crate::domain::instance::{Instance, SiteId, VmId};
@@ -178,10 +178,12 @@ fn pack_window(
     let mut per_site = Vec::with_capacity(by_site.len());
     for (s, site_nodes) in by_site.iter().enumerate() {
         let here: Vec<VmId> = (0..site_of.len()).filter(|&v| site_of[v] == s).collect();
-        let fresh = pack_site(instance, nodes, site_nodes, s, &here, None);
+        // A fresh packing still keeps pinned VMs where they are: they never move.
+        let fresh = pack_site(instance, nodes, site_nodes, s, &here, previous, true);
         let chosen = match previous {
             Some(previous) => {
-                let sticky = pack_site(instance, nodes, site_nodes, s, &here, Some(previous));
+                let sticky =
+                    pack_site(instance, nodes, site_nodes, s, &here, Some(previous), false);
                 let key = |p: &SitePack| (p.unplaced.len(), p.nodes_used);
                 // Keeping nodes never leaves a VM without one that a fresh packing places.
                 let keep = if repack {
@@ -214,7 +216,8 @@ struct SitePack {
 }
 
 /// Packs the VMs `here` onto `site_nodes`: those that stay at the site keep their node from
-/// `previous` where it fits (when given), the rest go first-fit decreasing, nodes in use first.
+/// `previous` where it fits (when given; only the pinned ones with `pinned_only`), the rest go
+/// first-fit decreasing, nodes in use first.
 fn pack_site(
     instance: &Instance,
     nodes: &[Node],
@@ -222,6 +225,7 @@ fn pack_site(
     s: SiteId,
     here: &[VmId],
     previous: Option<(&[SiteId], &[Option<usize>])>,
+    pinned_only: bool,
 ) -> SitePack {
     let overcommit = instance.sites[s].cpu_overcommit;
     let mut cpu_left: BTreeMap<usize, f64> = site_nodes
@@ -254,6 +258,11 @@ fn pack_site(
     for &i in &order {
         let v = here[i];
         let keep = previous
+            .filter(|_| {
+                !pinned_only
+                    || instance.vms[v].profile.kind
+                        == crate::domain::instance::MigrationKind::Pinned
+            })
             .filter(|(sites, _)| sites[v] == s)
             .and_then(|(_, nodes)| nodes[v])
             .filter(|n| cpu_left.contains_key(n));

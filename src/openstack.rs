@@ -19,8 +19,9 @@ const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5f2c_7a1e_93d4_4b6a_8e0f_1
 /// One migration as OpenStack runs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Move {
-    /// Index in the evaluation's migrations.
-    pub index: usize,
+    /// Index in the evaluation's migrations; `None` for a move between two nodes of one site
+    /// that the packing needs (a rebalance), which the plan does not cost.
+    pub index: Option<usize>,
     /// The window.
     pub window: usize,
     /// The server: the VM's `x_uuid` where vms.csv has one, else its id.
@@ -62,8 +63,9 @@ fn server(instance: &Instance, v: usize) -> String {
         .map_or_else(|| vm.id.clone(), |(_, value)| value.clone())
 }
 
-/// The plan's migrations as moves between nodes, in the evaluation's order, each with the
-/// moves it waits for on its link slots; and the migrations OpenStack has no action for.
+/// The plan's migrations as moves between nodes, window by window, each with the moves it
+/// waits for on its link slots; before them, each window's rebalances (moves between nodes of
+/// one site that the packing needs); and the migrations OpenStack has no action for.
 pub fn moves(
     instance: &Instance,
     evaluation: &Evaluation,
@@ -84,64 +86,132 @@ pub fn moves(
             .then(slots[a].start_s.total_cmp(&slots[b].start_s))
             .then(a.cmp(&b))
     });
+    let mut by_window: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for i in order {
-        let m = &evaluation.migrations[i];
-        let vm = &instance.vms[m.vm];
-        if m.kind == MigrationKind::Respawn {
-            skipped.push(Skipped {
-                window: m.window,
+        by_window
+            .entry(evaluation.migrations[i].window)
+            .or_default()
+            .push(i);
+    }
+    let windows = instance.num_windows();
+    for t in 0..windows {
+        // First the window's rebalances: VMs the packing moves between nodes of their site, so that
+        // arrivals find room; the plan's migrations into that site wait for them.
+        let mut rebalanced_at: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (v, vm) in instance.vms.iter().enumerate() {
+            let (before, now) = if t == 0 {
+                (
+                    packing.initial.get(v).copied().flatten(),
+                    packing.node[v].first().copied().flatten(),
+                )
+            } else {
+                (
+                    packing.node[v].get(t - 1).copied().flatten(),
+                    packing.node[v].get(t).copied().flatten(),
+                )
+            };
+            let (Some(a), Some(b)) = (before, now) else {
+                continue;
+            };
+            if a == b || nodes[a].site != nodes[b].site {
+                continue;
+            }
+            if vm.profile.kind == MigrationKind::Pinned || vm.profile.kind == MigrationKind::Respawn
+            {
+                skipped.push(Skipped {
+                    window: t,
+                    vm: vm.id.clone(),
+                    reason: format!(
+                        "node change within {} ({} to {}) that a {} VM cannot make; the packing \
+                     needs it, so give the site more room or let the VM move",
+                        instance.sites[nodes[a].site].id,
+                        nodes[a].name,
+                        nodes[b].name,
+                        vm.profile.kind
+                    ),
+                });
+                continue;
+            }
+            rebalanced_at
+                .entry(nodes[b].site)
+                .or_default()
+                .push(moves.len());
+            moves.push(Move {
+                index: None,
+                window: t,
+                server: server(instance, v),
                 vm: vm.id.clone(),
-                reason: format!(
+                source_node: nodes[a].name.clone(),
+                destination_node: nodes[b].name.clone(),
+                kind: vm.profile.kind,
+                start_s: 0.0,
+                duration_s: 0.0,
+                after: Vec::new(),
+            });
+        }
+        for &i in by_window.get(&t).map_or(&[][..], Vec::as_slice) {
+            let m = &evaluation.migrations[i];
+            let vm = &instance.vms[m.vm];
+            if m.kind == MigrationKind::Respawn {
+                skipped.push(Skipped {
+                    window: m.window,
+                    vm: vm.id.clone(),
+                    reason: format!(
                     "respawn: destroyed at {} and started anew at {}; OpenStack has no migration \
                      for it (recreate it there with your orchestrator, e.g. a Heat stack or an \
                      autoscaling group)",
                     instance.sites[m.from].id, instance.sites[m.to].id
                 ),
-            });
-            continue;
-        }
-        let source = if m.window == 0 {
-            packing.initial.get(m.vm).copied().flatten()
-        } else {
-            packing.node[m.vm].get(m.window - 1).copied().flatten()
-        };
-        let destination = packing.node[m.vm].get(m.window).copied().flatten();
-        let start = slots[i].start_s;
-        let end = start + m.duration_s;
-        let mut after = Vec::new();
-        for &link in &m.links {
-            let lanes = lanes.entry((m.window, link)).or_default();
-            // The lane that freed up first among those free by the start.
-            let free = lanes
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, lane_end))| *lane_end <= start + 1e-6)
-                .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
-                .map(|(k, _)| k);
-            let index = moves.len();
-            match free {
-                Some(k) => {
-                    if !after.contains(&lanes[k].0) {
-                        after.push(lanes[k].0);
-                    }
-                    lanes[k] = (index, end);
-                }
-                None => lanes.push((index, end)),
+                });
+                continue;
             }
+            let source = if m.window == 0 {
+                packing.initial.get(m.vm).copied().flatten()
+            } else {
+                packing.node[m.vm].get(m.window - 1).copied().flatten()
+            };
+            let destination = packing.node[m.vm].get(m.window).copied().flatten();
+            let start = slots[i].start_s;
+            let end = start + m.duration_s;
+            let mut after = Vec::new();
+            for &link in &m.links {
+                let lanes = lanes.entry((m.window, link)).or_default();
+                // The lane that freed up first among those free by the start.
+                let free = lanes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (_, lane_end))| *lane_end <= start + 1e-6)
+                    .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
+                    .map(|(k, _)| k);
+                let index = moves.len();
+                match free {
+                    Some(k) => {
+                        if !after.contains(&lanes[k].0) {
+                            after.push(lanes[k].0);
+                        }
+                        lanes[k] = (index, end);
+                    }
+                    None => lanes.push((index, end)),
+                }
+            }
+            if let Some(rebalances) = rebalanced_at.get(&m.to) {
+                after.extend(rebalances.iter().copied());
+            }
+            after.sort_unstable();
+            after.dedup();
+            moves.push(Move {
+                index: Some(i),
+                window: m.window,
+                server: server(instance, m.vm),
+                vm: vm.id.clone(),
+                source_node: name(source),
+                destination_node: name(destination),
+                kind: m.kind,
+                start_s: start,
+                duration_s: m.duration_s,
+                after,
+            });
         }
-        after.sort_unstable();
-        moves.push(Move {
-            index: i,
-            window: m.window,
-            server: server(instance, m.vm),
-            vm: vm.id.clone(),
-            source_node: name(source),
-            destination_node: name(destination),
-            kind: m.kind,
-            start_s: start,
-            duration_s: m.duration_s,
-            after,
-        });
     }
     (moves, skipped)
 }
@@ -207,17 +277,28 @@ pub fn watcher_plan(
                 },
                 "parents": parents,
                 "state": "PENDING",
-                "description": format!(
-                    "wattshift: {} {} migration of {} from {} to {} in window {t}{}, planned to start {:.0} s into it and take {:.0} s",
-                    m.vm,
-                    m.kind,
-                    m.server,
-                    m.source_node,
-                    m.destination_node,
-                    start.as_deref().map_or(String::new(), |s| format!(" ({s})")),
-                    m.start_s,
-                    m.duration_s
-                ),
+                "description": if m.index.is_none() {
+                    format!(
+                        "wattshift: {} rebalance of {} from {} to {} within its site in window {t}{}, so that the window's arrivals fit",
+                        m.vm,
+                        m.server,
+                        m.source_node,
+                        m.destination_node,
+                        start.as_deref().map_or(String::new(), |s| format!(" ({s})")),
+                    )
+                } else {
+                    format!(
+                        "wattshift: {} {} migration of {} from {} to {} in window {t}{}, planned to start {:.0} s into it and take {:.0} s",
+                        m.vm,
+                        m.kind,
+                        m.server,
+                        m.source_node,
+                        m.destination_node,
+                        start.as_deref().map_or(String::new(), |s| format!(" ({s})")),
+                        m.start_s,
+                        m.duration_s
+                    )
+                },
             }));
         }
     }
@@ -324,7 +405,7 @@ pub fn openstack_script(instance: &Instance, moves: &[Move], skipped: &[Skipped]
                 }
                 let _ = writeln!(
                     out,
-                    "# {} ({}) {} -> {}, planned at +{:.0} s for {:.0} s\ncmds+=({})",
+                    "# {} ({}) {} -> {}, {}\ncmds+=({})",
                     m.vm,
                     m.kind,
                     if m.source_node.is_empty() {
@@ -337,8 +418,11 @@ pub fn openstack_script(instance: &Instance, moves: &[Move], skipped: &[Skipped]
                     } else {
                         &m.destination_node
                     },
-                    m.start_s,
-                    m.duration_s,
+                    if m.index.is_none() {
+                        "a rebalance within the site, before the window's arrivals".to_string()
+                    } else {
+                        format!("planned at +{:.0} s for {:.0} s", m.start_s, m.duration_s)
+                    },
                     sh(&cmd)
                 );
             }

@@ -1021,9 +1021,9 @@ pub fn export(args: &super::args::ExportArgs, target: Target) -> Result<Exit, Fa
     let packing = pack(instance, &output.plan, &evaluation, &nodes, false);
     if packing.node_changes > 0 {
         eprintln!(
-            "warning: {} within a site, where keeping a VM's node would leave another VM \
-             without one; the export carries only the plan's migrations (`wattshift hosts` \
-             lists the nodes per window)",
+            "note: {} within its site, where keeping nodes would leave an arriving VM without \
+             one; the export includes them as rebalances before the window's migrations (moves \
+             the plan does not cost)",
             render::count(packing.node_changes, "VM changes node", "VMs change node")
         );
     }

@@ -326,3 +326,92 @@ fn the_openstack_script_is_a_dry_run_until_executed_and_stops_at_a_failure() {
         "shop's later wave ran after a failure: {calls}"
     );
 }
+
+/// A VM that stays may have to change node so that an arrival fits: the export carries that
+/// move as a rebalance before the arrival, which waits for it; pinned VMs never move.
+#[test]
+fn exports_carry_the_rebalances_the_packing_needs() {
+    use crate::common::TempDir;
+    let tmp = TempDir::new("rebalance");
+    let dir = tmp.path().join("instance");
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    // Two sites of two 2-core hosts. a, b and d start at s1 (a and b fill one node, d half the
+    // other); c, 2 cores, starts at s2. In window 1, b goes to s2 and c comes to s1: c fits only
+    // if a or d moves to the other's node.
+    write("sites.csv", "site,hosts,host_cpu,host_mem_gib,idle_w,peak_w,pue\ns1,2,2,64,100,200,1.2\ns2,2,2,64,100,200,1.2\n");
+    write("links.csv", "from,to,bandwidth_gbps\ns1,s2,10\n");
+    write(
+        "vms.csv",
+        "vm,site,cpu,mem_gib\na,s1,1,1\nb,s1,1,1\nd,s1,1,1\nc,s2,2,2\n",
+    );
+    write(
+        "windows.csv",
+        "window,site,price_eur_mwh\n0,s1,50\n0,s2,50\n1,s1,50\n1,s2,50\n",
+    );
+    let out = tmp.path().join("out");
+    let run = plan_dir(&dir, &out, &["-q", "--solver", "stay"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    std::fs::write(
+        out.join("placement.csv"),
+        "window,vm,site\n0,a,s1\n0,b,s1\n0,d,s1\n0,c,s2\n1,a,s1\n1,b,s2\n1,d,s1\n1,c,s1\n",
+    )
+    .unwrap();
+    let run = wattshift(&["export", "watcher", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("1 VM changes node"),
+        "{}",
+        text(&run.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let actions = plan["actions"].as_array().unwrap();
+    let migrate = |vm: &str| {
+        actions
+            .iter()
+            .find(|a| a["action_type"] == "migrate" && a["input_parameters"]["resource_id"] == vm)
+            .unwrap_or_else(|| panic!("no action for {vm}: {actions:?}"))
+    };
+    let rebalance = actions
+        .iter()
+        .find(|a| a["description"].as_str().unwrap().contains("rebalance"))
+        .expect("a rebalance");
+    let moved = rebalance["input_parameters"]["resource_id"]
+        .as_str()
+        .unwrap();
+    assert!(moved == "a" || moved == "d", "{rebalance}");
+    let p = &rebalance["input_parameters"];
+    assert!(p["source_node"].as_str().unwrap().starts_with("s1-"));
+    assert!(p["destination_node"].as_str().unwrap().starts_with("s1-"));
+    assert_ne!(p["source_node"], p["destination_node"]);
+    // c's arrival waits for it, and lands on a node of s1.
+    let c = migrate("c");
+    assert!(c["parents"]
+        .as_array()
+        .unwrap()
+        .contains(&rebalance["uuid"]));
+    assert!(c["input_parameters"]["destination_node"]
+        .as_str()
+        .unwrap()
+        .starts_with("s1-"));
+    migrate("b");
+
+    // Pinned: the move a pinned VM would need is skipped with its reason, not exported.
+    write(
+        "vms.csv",
+        "vm,site,cpu,mem_gib,migration\na,s1,1,1,pinned\nb,s1,1,1,\nd,s1,1,1,pinned\nc,s2,2,2,\n",
+    );
+    let run = wattshift(&[
+        "export",
+        "watcher",
+        out.to_str().unwrap(),
+        "--instance",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let actions = plan["actions"].as_array().unwrap();
+    assert!(actions
+        .iter()
+        .all(|a| !a["description"].as_str().unwrap().contains("rebalance")));
+}
