@@ -415,7 +415,7 @@ pub fn runs_json(rows: &[BenchRow]) -> String {
 /// best run), the final gap of each configuration per instance, and the table. One
 /// self-contained HTML page, as the plan report is.
 pub fn to_html(rows: &[BenchRow], runs: usize) -> String {
-    use crate::chart::{escape, Axis, Bar, BarChart, LineChart, Scale, Series};
+    use crate::chart::{escape, Bar, BarChart, LineChart, Series};
     let mut body = String::from("<h1>wattshift bench</h1>");
     let stats = stats(rows);
     let mut instances: Vec<&str> = Vec::new();
@@ -502,18 +502,7 @@ pub fn to_html(rows: &[BenchRow], runs: usize) -> String {
                 colour: Some(c),
             });
         }
-        let chart = LineChart {
-            title: instance.to_string(),
-            x: Axis {
-                label: "time since the start (s)".into(),
-                scale: Scale::Linear,
-            },
-            y: Axis {
-                label: "EUR".into(),
-                scale: Scale::Linear,
-            },
-            series,
-        };
+        let chart = LineChart::over_time(instance.to_string(), series);
         body.push_str(&chart.standalone(&format!("progress-{k}")));
     }
     body.push_str("<h2>Table</h2>");

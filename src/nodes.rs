@@ -179,25 +179,31 @@ fn pack_window(
     for (s, site_nodes) in by_site.iter().enumerate() {
         let here: Vec<VmId> = (0..site_of.len()).filter(|&v| site_of[v] == s).collect();
         // A fresh packing still keeps pinned VMs where they are: they never move.
-        let fresh = pack_site(instance, nodes, site_nodes, s, &here, previous, true);
+        let fresh = || pack_site(instance, nodes, site_nodes, s, &here, previous, true);
         let chosen = match previous {
             Some(previous) => {
                 let sticky =
                     pack_site(instance, nodes, site_nodes, s, &here, Some(previous), false);
-                let key = |p: &SitePack| (p.unplaced.len(), p.nodes_used);
-                // Keeping nodes never leaves a VM without one that a fresh packing places.
-                let keep = if repack {
-                    key(&sticky) <= key(&fresh)
-                } else {
-                    sticky.unplaced.len() <= fresh.unplaced.len()
-                };
-                if keep {
+                if !repack && sticky.unplaced.is_empty() {
+                    // Every VM kept its node or found one: nothing a fresh packing could beat.
                     sticky
                 } else {
-                    fresh
+                    let fresh = fresh();
+                    let key = |p: &SitePack| (p.unplaced.len(), p.nodes_used);
+                    // Keeping nodes never leaves a VM without one that a fresh packing places.
+                    let keep = if repack {
+                        key(&sticky) <= key(&fresh)
+                    } else {
+                        sticky.unplaced.len() <= fresh.unplaced.len()
+                    };
+                    if keep {
+                        sticky
+                    } else {
+                        fresh
+                    }
                 }
             }
-            None => fresh,
+            None => fresh(),
         };
         for (&v, &n) in here.iter().zip(&chosen.node) {
             placed[v] = n;

@@ -4,9 +4,7 @@
 //! against capacity, the costs against staying put, the migrations that pay most and least, and
 //! the solve itself. `wattshift report OUT` and `plan --report` write it (docs/FORMAT.md §4).
 
-use crate::chart::{
-    escape, Axis, ComboChart, Gantt, GanttBar, Heatmap, Layer, LineChart, Scale, Series,
-};
+use crate::chart::{escape, ComboChart, Gantt, GanttBar, Heatmap, Layer, LineChart, Series};
 use crate::domain::instance::Instance;
 use crate::domain::plan::Plan;
 use crate::io::write::window_timestamp;
@@ -223,21 +221,13 @@ impl PlanPage<'_> {
             dashed: false,
             colour: None,
         };
-        let chart = LineChart {
-            title: "Best plan and bound over time".into(),
-            x: Axis {
-                label: "time since the start (s)".into(),
-                scale: Scale::Linear,
-            },
-            y: Axis {
-                label: "EUR".into(),
-                scale: Scale::Linear,
-            },
-            series: vec![
+        let chart = LineChart::over_time(
+            "Best plan and bound over time",
+            vec![
                 series("best plan", &|p| p.objective_eur),
                 series("bound", &|p| p.bound_eur),
             ],
-        };
+        );
         out.push_str(&chart.standalone("progress"));
     }
 
@@ -495,14 +485,14 @@ impl PlanPage<'_> {
                     "<tr><td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"t\">{} → {}</td>\
                      <td class=\"t\">{}</td><td>{:.1}</td><td>{:.3}</td><td>{:.6}</td><td>{:.6}</td>\
                      <td>{:+.6}</td><td>{}</td><td>{}</td></tr>",
-                    escape(&column_label(instance, m.window)),
-                    escape(&instance.vms[m.vm].id),
-                    escape(&instance.sites[m.from].id),
-                    escape(&instance.sites[m.to].id),
-                    m.kind,
-                    m.duration_s,
-                    m.downtime_s,
-                    m.cost_eur,
+                    escape(&column_label(instance, m.migration.window)),
+                    escape(&instance.vms[m.migration.vm].id),
+                    escape(&instance.sites[m.migration.from].id),
+                    escape(&instance.sites[m.migration.to].id),
+                    m.migration.kind,
+                    m.migration.duration_s,
+                    m.migration.downtime_s,
+                    m.migration.cost_eur,
                     m.saving_eur,
                     m.net_eur,
                     m.payback_windows.map_or("never".into(), |k| k.to_string()),

@@ -345,6 +345,23 @@ impl LineChart {
 }
 
 impl LineChart {
+    /// EUR figures (a best plan, a bound) against the seconds since a solve started, on linear
+    /// axes: the progress charts of the reports.
+    pub fn over_time(title: impl Into<String>, series: Vec<Series>) -> LineChart {
+        LineChart {
+            title: title.into(),
+            x: Axis {
+                label: "time since the start (s)".into(),
+                scale: Scale::Linear,
+            },
+            y: Axis {
+                label: "EUR".into(),
+                scale: Scale::Linear,
+            },
+            series,
+        }
+    }
+
     /// The chart as a standalone `<svg>` element (with the SVG namespace), for an HTML page.
     pub fn standalone(&self, id: &str) -> String {
         self.svg_at(0.0, 0.0, id)

@@ -37,6 +37,37 @@ fn y_grid(out: &mut String, ticks: &super::Ticks, left: f64, right: f64, py: imp
     }
 }
 
+/// Under a plot `width` wide from `left` whose lower edge is at `bottom`: the labels of evenly
+/// spaced columns (at most one per 70 px), and the axis title centred below them.
+fn column_axis(
+    out: &mut String,
+    columns: &[String],
+    title: &str,
+    left: f64,
+    width: f64,
+    bottom: f64,
+) {
+    let n = columns.len().max(1);
+    let col_w = width / n as f64;
+    let every = label_every(n, (width / 70.0).floor() as usize);
+    for (i, label) in columns.iter().enumerate().step_by(every) {
+        let _ = write!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
+            left + col_w * i as f64,
+            bottom + 14.0,
+            escape(label)
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+        left + width / 2.0,
+        bottom + 30.0,
+        escape(title)
+    );
+}
+
 /// One stacked layer of a [`ComboChart`]: a value per column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
@@ -211,23 +242,7 @@ impl ComboChart {
             out,
             r##"<rect x="{LEFT}" y="{TOP}" width="{w:.1}" height="{h:.1}" fill="none" stroke="#444"/>"##
         );
-        let every = label_every(n, (w / 70.0).floor() as usize);
-        for (i, label) in self.columns.iter().enumerate().step_by(every) {
-            let _ = write!(
-                out,
-                r#"<text x="{:.1}" y="{:.1}" text-anchor="start">{}</text>"#,
-                LEFT + col_w * i as f64,
-                TOP + h + 14.0,
-                escape(label)
-            );
-        }
-        let _ = write!(
-            out,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            LEFT + w / 2.0,
-            TOP + h + 30.0,
-            escape(&self.x_label)
-        );
+        column_axis(&mut out, &self.columns, &self.x_label, LEFT, w, TOP + h);
         let _ = write!(
             out,
             r#"<text transform="translate(14 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"#,
@@ -512,22 +527,13 @@ impl Heatmap {
                 );
             }
         }
-        let every = label_every(n, (w / 70.0).floor() as usize);
-        for (i, label) in self.columns.iter().enumerate().step_by(every) {
-            let _ = write!(
-                out,
-                r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
-                LABEL_W + cell_w * i as f64,
-                TOP + plot_h + 14.0,
-                escape(label)
-            );
-        }
-        let _ = write!(
-            out,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            LABEL_W + w / 2.0,
-            TOP + plot_h + 30.0,
-            escape(&self.x_label)
+        column_axis(
+            &mut out,
+            &self.columns,
+            &self.x_label,
+            LABEL_W,
+            w,
+            TOP + plot_h,
         );
         // The colour legend: a ramp from 0 to 1.
         let ly = height - 14.0;

@@ -857,12 +857,7 @@ pub fn report(out: &Path, instance: Option<&Path>) -> Result<Exit, Failure> {
     let output = read_output(out, instance)?;
     let costs = Costs::new(&output.instance);
     let evaluation = evaluate(&costs, &output.plan);
-    let params = &output.instance.params;
-    let slots = wattshift::scoring::schedule::schedule(
-        &evaluation.migrations,
-        params.concurrency,
-        params.window_s(),
-    );
+    let slots = schedule_of(&output.instance, &evaluation);
     let progress = read_progress(&out.join("progress.csv"))?;
     let page = PlanPage {
         costs: &costs,
@@ -886,6 +881,30 @@ pub fn report(out: &Path, instance: Option<&Path>) -> Result<Exit, Failure> {
     Ok(Exit::Done)
 }
 
+/// The migrations' slots in their windows, as `plan` schedules them.
+fn schedule_of(
+    instance: &wattshift::domain::instance::Instance,
+    evaluation: &wattshift::scoring::evaluate::Evaluation,
+) -> Vec<wattshift::scoring::schedule::Slot> {
+    let params = &instance.params;
+    wattshift::scoring::schedule::schedule(
+        &evaluation.migrations,
+        params.concurrency,
+        params.window_s(),
+    )
+}
+
+/// The compute nodes: NODES.csv where given, else the hosts sites.csv describes.
+fn node_list(
+    path: Option<&Path>,
+    instance: &wattshift::domain::instance::Instance,
+) -> Result<Vec<wattshift::nodes::Node>, Failure> {
+    Ok(match path {
+        Some(path) => wattshift::io::read::read_nodes(path, instance)?,
+        None => wattshift::nodes::nodes_of_sites(instance),
+    })
+}
+
 /// `hosts OUT`: packs the plan onto nodes, writes node_placement.csv into OUT, and reports the
 /// packing against the plan's fluid host counts.
 pub fn hosts(
@@ -895,13 +914,10 @@ pub fn hosts(
     json: bool,
     repack: bool,
 ) -> Result<Exit, Failure> {
-    use wattshift::nodes::{nodes_of_sites, pack};
+    use wattshift::nodes::pack;
     let output = read_output(out, instance)?;
     let instance = &output.instance;
-    let nodes = match nodes {
-        Some(path) => wattshift::io::read::read_nodes(path, instance)?,
-        None => nodes_of_sites(instance),
-    };
+    let nodes = node_list(nodes, instance)?;
     let costs = Costs::new(instance);
     let evaluation = evaluate(&costs, &output.plan);
     let packing = pack(instance, &output.plan, &evaluation, &nodes, repack);
@@ -998,7 +1014,7 @@ pub enum Target {
 /// `export watcher|openstack OUT`: the plan's migrations between compute nodes, as a Watcher
 /// action plan or an `openstack` script.
 pub fn export(args: &super::args::ExportArgs, target: Target) -> Result<Exit, Failure> {
-    use wattshift::nodes::{nodes_of_sites, pack};
+    use wattshift::nodes::pack;
     let out = &args.out;
     let output = read_output(out, args.instance.as_deref())?;
     let protected: Vec<PathBuf> = vec![out.clone()];
@@ -1006,18 +1022,10 @@ pub fn export(args: &super::args::ExportArgs, target: Target) -> Result<Exit, Fa
         check_output_file(file, &protected, args.force)?;
     }
     let instance = &output.instance;
-    let nodes = match &args.nodes {
-        Some(path) => wattshift::io::read::read_nodes(path, instance)?,
-        None => nodes_of_sites(instance),
-    };
+    let nodes = node_list(args.nodes.as_deref(), instance)?;
     let costs = Costs::new(instance);
     let evaluation = evaluate(&costs, &output.plan);
-    let params = &instance.params;
-    let slots = wattshift::scoring::schedule::schedule(
-        &evaluation.migrations,
-        params.concurrency,
-        params.window_s(),
-    );
+    let slots = schedule_of(instance, &evaluation);
     let packing = pack(instance, &output.plan, &evaluation, &nodes, false);
     if packing.node_changes > 0 {
         eprintln!(
@@ -1158,7 +1166,10 @@ pub fn explain(out: &Path, options: &ExplainOptions) -> Result<Exit, Failure> {
     }
     let migrations: Vec<_> = explain_migrations(&costs, &output.plan, &evaluation)
         .into_iter()
-        .filter(|m| vm.is_none_or(|v| m.vm == v) && options.window.is_none_or(|t| m.window == t))
+        .filter(|m| {
+            vm.is_none_or(|v| m.migration.vm == v)
+                && options.window.is_none_or(|t| m.migration.window == t)
+        })
         .collect();
     let stays: Vec<_> = match vm {
         Some(v) => {

@@ -404,14 +404,14 @@ fn migration_line(instance: &Instance, m: &MigrationExplanation) -> String {
         .map_or(String::new(), |w| format!("; back at window {w}"));
     format!(
         "{}: {} {} → {} ({}, {:.1} s, downtime {:.3} s): cost {:.6} EUR, saves {:.6} EUR over {}, net {:+.6} EUR; {payback}{back}",
-        window_name(instance, m.window),
-        instance.vms[m.vm].id,
-        sites[m.from].id,
-        sites[m.to].id,
-        m.kind,
-        m.duration_s,
-        m.downtime_s,
-        m.cost_eur,
+        window_name(instance, m.migration.window),
+        instance.vms[m.migration.vm].id,
+        sites[m.migration.from].id,
+        sites[m.migration.to].id,
+        m.migration.kind,
+        m.migration.duration_s,
+        m.migration.downtime_s,
+        m.migration.cost_eur,
         m.saving_eur,
         count(stay, "window", "windows"),
         m.net_eur,
@@ -475,7 +475,7 @@ pub fn explain_ranked(
     stays: &[StayExplanation],
 ) -> String {
     let mut out = String::new();
-    let total: f64 = migrations.iter().map(|m| m.cost_eur).sum();
+    let total: f64 = migrations.iter().map(|m| m.migration.cost_eur).sum();
     let net: f64 = migrations.iter().map(|m| m.net_eur).sum();
     out.push_str(&format!(
         "{} costing {total:.6} EUR, net {net:+.6} EUR after what they save\n",
@@ -518,14 +518,17 @@ pub fn explain_vm(
         out.push_str(&format!("{}\n", migration_line(instance, m)));
         out.push_str(&format!(
             "  cost parts: penalty {:.6} + downtime {:.6} + transfer {:.6} + energy {:.6} EUR\n",
-            m.penalty_eur, m.downtime_eur, m.transfer_eur, m.energy_eur
+            m.migration.penalty_eur,
+            m.migration.downtime_eur,
+            m.migration.transfer_eur,
+            m.migration.energy_eur
         ));
         let mut cumulative = 0.0;
         for (i, saving) in m.savings_eur.iter().enumerate() {
             cumulative += saving;
             out.push_str(&format!(
                 "    {}: saves {saving:+.6} EUR (total {cumulative:+.6})\n",
-                window_name(instance, m.window + i)
+                window_name(instance, m.migration.window + i)
             ));
         }
     }
@@ -550,19 +553,19 @@ pub fn explain_json(
         .iter()
         .map(|m| {
             serde_json::json!({
-                "window": m.window,
-                "window_start": wattshift::io::write::window_start_utc(instance, m.window),
-                "vm": instance.vms[m.vm].id,
-                "from": site(m.from),
-                "to": site(m.to),
-                "kind": m.kind.to_string(),
-                "duration_s": m.duration_s,
-                "downtime_s": m.downtime_s,
-                "cost_eur": m.cost_eur,
-                "penalty_eur": m.penalty_eur,
-                "downtime_eur": m.downtime_eur,
-                "transfer_eur": m.transfer_eur,
-                "energy_eur": m.energy_eur,
+                "window": m.migration.window,
+                "window_start": wattshift::io::write::window_start_utc(instance, m.migration.window),
+                "vm": instance.vms[m.migration.vm].id,
+                "from": site(m.migration.from),
+                "to": site(m.migration.to),
+                "kind": m.migration.kind.to_string(),
+                "duration_s": m.migration.duration_s,
+                "downtime_s": m.migration.downtime_s,
+                "cost_eur": m.migration.cost_eur,
+                "penalty_eur": m.migration.penalty_eur,
+                "downtime_eur": m.migration.downtime_eur,
+                "transfer_eur": m.migration.transfer_eur,
+                "energy_eur": m.migration.energy_eur,
                 "savings_eur": m.savings_eur,
                 "saving_eur": m.saving_eur,
                 "net_eur": m.net_eur,

@@ -18,7 +18,7 @@
 use crate::domain::instance::{MigrationKind, SiteId, VmId};
 use crate::domain::plan::Plan;
 use crate::scoring::costs::Costs;
-use crate::scoring::evaluate::{evaluate, Evaluation, Violation};
+use crate::scoring::evaluate::{evaluate, Evaluation, Migration, Violation};
 
 /// The plan's load per window and site: cores, memory and busy cores, `[t * S + s]`.
 pub struct Loads {
@@ -85,44 +85,40 @@ pub fn marginal_eur(
         - site_eur(costs, t, s, cpu, mem, busy_cpu)
 }
 
+/// What VM `v`'s load saves in each window of `windows` at site `to` against site `from`, at
+/// the plan's marginal costs ([`marginal_eur`]), EUR.
+#[allow(clippy::too_many_arguments)]
+fn savings<'a>(
+    costs: &'a Costs,
+    loads: &'a Loads,
+    plan: &'a Plan,
+    v: VmId,
+    from: SiteId,
+    to: SiteId,
+    windows: std::ops::Range<usize>,
+) -> impl Iterator<Item = f64> + 'a {
+    windows.map(move |w| {
+        marginal_eur(costs, loads, plan, v, from, w) - marginal_eur(costs, loads, plan, v, to, w)
+    })
+}
+
 /// One migration of a plan, explained.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationExplanation {
-    /// The window at whose start it moves.
-    pub window: usize,
-    /// The VM.
-    pub vm: VmId,
-    /// From and to.
-    pub from: SiteId,
-    /// Its new site.
-    pub to: SiteId,
-    /// How it moves.
-    pub kind: MigrationKind,
-    /// Total time and downtime, s.
-    pub duration_s: f64,
-    /// Downtime, s.
-    pub downtime_s: f64,
-    /// The migration's cost, EUR, and its parts (the evaluator's).
-    pub cost_eur: f64,
-    /// Degraded service, EUR.
-    pub penalty_eur: f64,
-    /// Downtime, EUR.
-    pub downtime_eur: f64,
-    /// Transfer, EUR.
-    pub transfer_eur: f64,
-    /// Migration energy, EUR.
-    pub energy_eur: f64,
-    /// What the VM saves at its new site in each window of its stay there (from `window`
-    /// until it moves again), against its old site, EUR; negative where it costs more.
+    /// The migration as the evaluator costs it: window, VM, sites, kind, times, cost and parts.
+    pub migration: Migration,
+    /// What the VM saves at its new site in each window of its stay there (from the
+    /// migration's window until it moves again), against its old site, EUR; negative where it
+    /// costs more.
     pub savings_eur: Vec<f64>,
     /// Σ savings_eur.
     pub saving_eur: f64,
-    /// saving_eur − cost_eur.
+    /// saving_eur − the migration's cost.
     pub net_eur: f64,
     /// Windows until the savings add up to the cost (1 is within the first window); `None`
     /// when they never do during the stay.
     pub payback_windows: Option<usize>,
-    /// The window at whose start it moves back to `from`, if it does.
+    /// The window at whose start it moves back to its old site, if it does.
     pub returns_at: Option<usize>,
 }
 
@@ -143,12 +139,8 @@ pub fn explain_migrations(
             let stay_end = (m.window + 1..windows)
                 .find(|&w| plan.site[[v, w]] != m.to)
                 .unwrap_or(windows);
-            let savings_eur: Vec<f64> = (m.window..stay_end)
-                .map(|w| {
-                    marginal_eur(costs, &loads, plan, v, m.from, w)
-                        - marginal_eur(costs, &loads, plan, v, m.to, w)
-                })
-                .collect();
+            let savings_eur: Vec<f64> =
+                savings(costs, &loads, plan, v, m.from, m.to, m.window..stay_end).collect();
             let mut cumulative = 0.0;
             let payback_windows = savings_eur.iter().position(|s| {
                 cumulative += s;
@@ -156,18 +148,7 @@ pub fn explain_migrations(
             });
             let saving_eur: f64 = savings_eur.iter().sum();
             MigrationExplanation {
-                window: m.window,
-                vm: v,
-                from: m.from,
-                to: m.to,
-                kind: m.kind,
-                duration_s: m.duration_s,
-                downtime_s: m.downtime_s,
-                cost_eur: m.cost_eur,
-                penalty_eur: m.penalty_eur,
-                downtime_eur: m.downtime_eur,
-                transfer_eur: m.transfer_eur,
-                energy_eur: m.energy_eur,
+                migration: m.clone(),
                 saving_eur,
                 net_eur: saving_eur - m.cost_eur,
                 payback_windows: payback_windows.map(|k| k + 1),
@@ -240,14 +221,7 @@ pub fn explain_stay(
     let end = (t + 1..windows)
         .find(|&w| plan.site[[v, w]] != site)
         .unwrap_or(windows);
-    let saving = |b: SiteId| -> f64 {
-        (t..end)
-            .map(|w| {
-                marginal_eur(costs, loads, plan, v, site, w)
-                    - marginal_eur(costs, loads, plan, v, b, w)
-            })
-            .sum()
-    };
+    let saving = |b: SiteId| -> f64 { savings(costs, loads, plan, v, site, b, t..end).sum() };
     let alternative = (0..instance.num_sites())
         .filter(|&b| b != site)
         .map(|b| (b, saving(b)))
@@ -326,14 +300,7 @@ pub fn blocked_stays(
             .unwrap_or(windows);
         let best = (0..instance.num_sites())
             .filter(|&b| b != site)
-            .map(|b| {
-                (0..end)
-                    .map(|w| {
-                        marginal_eur(costs, &loads, plan, v, site, w)
-                            - marginal_eur(costs, &loads, plan, v, b, w)
-                    })
-                    .sum::<f64>()
-            })
+            .map(|b| savings(costs, &loads, plan, v, site, b, 0..end).sum::<f64>())
             .fold(f64::NEG_INFINITY, f64::max);
         if best > 0.0 {
             ranked.push((best, v));

@@ -35,8 +35,8 @@ fn check(dir: &Path, tmp: &TempDir, name: &str) {
         // The saving over the stay is what the plan's site costs rise by if the VM stays
         // behind at its old site over those windows.
         let mut behind = plan.clone();
-        for w in m.window..m.window + m.savings_eur.len() {
-            behind.site[[m.vm, w]] = m.from;
+        for w in m.migration.window..m.migration.window + m.savings_eur.len() {
+            behind.site[[m.migration.vm, w]] = m.migration.from;
         }
         let rise = site_costs(&costs, &behind) - base;
         assert!(
@@ -44,16 +44,19 @@ fn check(dir: &Path, tmp: &TempDir, name: &str) {
             "{name}: {} vs {rise}",
             m.saving_eur
         );
-        assert!(close(m.net_eur, m.saving_eur - m.cost_eur));
-        let parts = m.penalty_eur + m.downtime_eur + m.transfer_eur + m.energy_eur;
-        assert!(close(parts, m.cost_eur), "{name}");
+        assert!(close(m.net_eur, m.saving_eur - m.migration.cost_eur));
+        let parts = m.migration.penalty_eur
+            + m.migration.downtime_eur
+            + m.migration.transfer_eur
+            + m.migration.energy_eur;
+        assert!(close(parts, m.migration.cost_eur), "{name}");
         if let Some(k) = m.payback_windows {
             let first_k: f64 = m.savings_eur[..k].iter().sum();
-            assert!(first_k >= m.cost_eur);
+            assert!(first_k >= m.migration.cost_eur);
             let before: f64 = m.savings_eur[..k - 1].iter().sum();
-            assert!(before < m.cost_eur);
+            assert!(before < m.migration.cost_eur);
         } else {
-            assert!(m.saving_eur < m.cost_eur || m.savings_eur.is_empty());
+            assert!(m.saving_eur < m.migration.cost_eur || m.savings_eur.is_empty());
         }
     }
     // An exact plan leaves no move that keeps every constraint and lowers the objective.
