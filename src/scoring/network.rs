@@ -99,8 +99,11 @@ impl Network {
     /// Computes every pair's migration path and least latency.
     ///
     /// # Complexity
-    /// O(S² · (S + E) log S) for S sites and E links: one tie-breaking Dijkstra per pair, over the
-    /// links at least as wide as the pair's bottleneck.
+    /// O(S · W · (S + E) log S) for S sites, E links and W distinct bottleneck widths from a
+    /// source (at most the number of distinct link bandwidths): one tie-breaking Dijkstra per
+    /// source and width, over the links at least that wide, settles the preferred path to every
+    /// destination whose bottleneck it is. The labels a search settles do not depend on where it
+    /// stops, so this gives exactly the paths of one search per pair.
     pub fn new(instance: &Instance) -> Network {
         let num_sites = instance.num_sites();
         let graph = build_graph(instance);
@@ -114,12 +117,15 @@ impl Network {
                 latency_ms[a * num_sites + node.index()] = Some(distance);
             }
             let widest = widest_bottlenecks(instance, &graph, a);
-            for b in 0..num_sites {
-                if b == a {
-                    continue;
-                }
-                if let Some(bottleneck) = widest[b] {
-                    paths[a * num_sites + b] = preferred_path(instance, &graph, a, b, bottleneck);
+            let mut widths: Vec<f64> = widest.iter().flatten().copied().collect();
+            widths.sort_by(f64::total_cmp);
+            widths.dedup_by(|x, y| x.to_bits() == y.to_bits());
+            for width in widths {
+                let mut found = preferred_paths(instance, &graph, a, width);
+                for b in 0..num_sites {
+                    if b != a && widest[b].is_some_and(|w| w.to_bits() == width.to_bits()) {
+                        paths[a * num_sites + b] = found[b].take();
+                    }
                 }
             }
         }
@@ -183,14 +189,15 @@ fn widest_bottlenecks(
     best
 }
 
-/// Among paths from `a` to `b` using only links at least `bottleneck` wide, the preferred one.
-fn preferred_path(
+/// Among paths from `a` using only links at least `bottleneck` wide, the preferred one to every
+/// site (`None` for `a` itself and for sites those links do not reach).
+fn preferred_paths(
     instance: &Instance,
     graph: &UnGraph<SiteId, usize>,
     a: SiteId,
-    b: SiteId,
     bottleneck: f64,
-) -> Option<Path> {
+) -> Vec<Option<Path>> {
+    let mut found: Vec<Option<Path>> = vec![None; graph.node_count()];
     let mut settled = vec![false; graph.node_count()];
     let mut best: Vec<Option<Label>> = vec![None; graph.node_count()];
     let start = Label {
@@ -202,12 +209,14 @@ fn preferred_path(
     let mut heap = BinaryHeap::new();
     heap.push(HeapEntry(start));
     while let Some(HeapEntry(label)) = heap.pop() {
-        let u = *label.sites.last()?;
+        let Some(&u) = label.sites.last() else {
+            continue;
+        };
         if settled[u] {
             continue;
         }
         settled[u] = true;
-        if u == b {
+        if u != a {
             let mut eur_per_gb = 0.0;
             let mut bottleneck_gbps = f64::INFINITY;
             for &directed in &label.links {
@@ -215,9 +224,9 @@ fn preferred_path(
                 eur_per_gb += link.eur_per_gb;
                 bottleneck_gbps = bottleneck_gbps.min(link.bandwidth_gbps);
             }
-            return Some(Path {
-                sites: label.sites,
-                links: label.links,
+            found[u] = Some(Path {
+                sites: label.sites.clone(),
+                links: label.links.clone(),
                 bottleneck_gbps,
                 latency_ms: label.latency_ms,
                 eur_per_gb,
@@ -256,5 +265,5 @@ fn preferred_path(
             }
         }
     }
-    None
+    found
 }
