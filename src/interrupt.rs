@@ -28,11 +28,6 @@ impl Interrupt {
     pub fn is_requested(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
-
-    /// The flag itself, for callbacks that poll it from C.
-    pub(crate) fn flag(&self) -> &AtomicBool {
-        &self.0
-    }
 }
 
 /// Tokens are not settings: any two compare equal, so settings that differ only in their token

@@ -14,7 +14,7 @@ use crate::domain::plan::Plan;
 use crate::progress::Progress;
 use crate::scoring::costs::Costs;
 use crate::scoring::evaluate::evaluate;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Plans the instance behind `costs` in three phases, each with its share of the time limit
 /// (without one, each runs to its own end):
@@ -49,7 +49,7 @@ pub fn solve(
     let stay_eur = evaluate(costs, &stay).objective_eur;
     let limit = common.time_left_s(started);
     // A phase's end: `share` of the time limit after the phase starts, cut by the limit.
-    let phase_end = |share: f64| limit.map(|l| Instant::now() + Duration::from_secs_f64(l * share));
+    let phase_end = |share: f64| limit.and_then(|l| super::settings::deadline_in(l * share));
     let mut notes = Vec::new();
 
     // The bound's time and iterations are split in two halves: the first aims its steps at

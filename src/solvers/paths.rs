@@ -116,7 +116,7 @@ pub fn improve(
     // has time to run.
     let price_deadline = settings
         .time_left_s(started)
-        .map(|left| Instant::now() + std::time::Duration::from_secs_f64(left / 4.0));
+        .and_then(|left| super::settings::deadline_in(left / 4.0));
     let prices = congestion_prices(costs, PRICE_ITERATIONS, &|| {
         settings.out_of_time(started) || price_deadline.is_some_and(|d| Instant::now() >= d)
     });

@@ -15,6 +15,15 @@ use std::time::Instant;
 /// time on any machine built so far.
 pub const MAX_THREADS: usize = 1024;
 
+/// The instant `seconds` from now, or `None` (no deadline) where that lies beyond what the
+/// clock can represent: a limit such as 1e20 s is no limit in practice, and converting it to a
+/// `Duration` would overflow.
+pub fn deadline_in(seconds: f64) -> Option<Instant> {
+    std::time::Duration::try_from_secs_f64(seconds.max(0.0))
+        .ok()
+        .and_then(|d| Instant::now().checked_add(d))
+}
+
 /// Settings every solver takes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommonSettings {

@@ -117,8 +117,7 @@ pub(super) fn solve_model(
             ));
         }
     }
-    let build_deadline =
-        time_limit_s.map(|limit| Instant::now() + std::time::Duration::from_secs_f64(limit));
+    let build_deadline = time_limit_s.and_then(crate::solvers::settings::deadline_in);
     let out_of_time =
         || settings.interrupt.is_requested() || build_deadline.is_some_and(|d| Instant::now() >= d);
     let Some(formulation) = formulate(
@@ -236,16 +235,58 @@ pub(super) fn solve_model(
         return fallback(notes, "interrupted before HiGHS started".into(), None);
     }
     let whole = *horizon == Horizon::whole(costs);
-    let watch = Watch {
-        interrupt: settings.interrupt.flag(),
-        progress: &settings.progress,
+    let watch = std::sync::Arc::new(Watch {
+        interrupt: settings.interrupt.clone(),
+        abandoned: AtomicBool::new(false),
+        progress: settings.progress.clone(),
         report_bound: whole && mode != Mode::Lp,
         report_plan: whole && mode == Mode::Milp,
-    };
+        columns: num_columns,
+        latest: std::sync::Mutex::new(Latest::default()),
+    });
     watch_model(&mut model, &watch, verbose);
-    let solved = match model.try_solve() {
-        Ok(solved) => solved,
-        Err(e) => return fallback(notes, format!("HiGHS failed: {e:?}"), None),
+    let solved = match solve_watched(model, &watch, build_deadline) {
+        Solve::Returned(Ok(solved)) => solved,
+        Solve::Returned(Err(e)) => return fallback(notes, format!("HiGHS failed: {e:?}"), None),
+        Solve::Abandoned => {
+            // HiGHS is past its time limit inside a step it does not interrupt (a root
+            // separation round, say): its best plan and bound so far are kept, and it is left
+            // to stop at its next check.
+            let latest = watch
+                .latest
+                .lock()
+                .map(|l| l.clone())
+                .unwrap_or_else(|e| e.into_inner().clone());
+            let why = format!(
+                "HiGHS overran its time limit by more than {OVERRUN_GRACE_S} s inside a step it \
+                 does not interrupt; its best plan and bound so far are kept"
+            );
+            notes.push(why.clone());
+            let bound = latest.dual_bound.filter(|b| b.is_finite());
+            return match (mode, latest.incumbent) {
+                (Mode::Milp, Some((objective, columns))) => Outcome {
+                    plan: Some(disaggregate(
+                        &groups, horizon, base, &flows, &column_of, &columns,
+                    )),
+                    status: Status::Feasible,
+                    bound_eur: bound,
+                    reasons: Vec::new(),
+                    notes,
+                    warnings: Vec::new(),
+                    objective_eur: Some(objective).filter(|x| x.is_finite()),
+                },
+                (Mode::Lp, _) => Outcome {
+                    plan: None,
+                    status: Status::Unknown,
+                    bound_eur: None,
+                    reasons: Vec::new(),
+                    notes,
+                    warnings: Vec::new(),
+                    objective_eur: None,
+                },
+                _ => fallback(notes, why, bound),
+            };
+        }
     };
     let model_status = solved.status();
     if mode == Mode::Lp {
@@ -313,16 +354,95 @@ pub(super) fn solve_model(
     }
 }
 
-/// What HiGHS's callback sees during one solve: the stop token, where progress and log lines
-/// go, and whether this model's objective is the whole plan's cost (so that its primal and dual
-/// bounds are the plan's and may be reported).
-struct Watch<'a> {
-    interrupt: &'a AtomicBool,
-    progress: &'a Progress,
+/// How long past its time limit a HiGHS solve may run before it is left behind, s. HiGHS
+/// reads its clock between the steps of its search, and some steps (a root separation round
+/// on a model of 17 000 columns took 5 s) run long.
+const OVERRUN_GRACE_S: f64 = 0.25;
+
+/// What HiGHS's callback sees during one solve, shared with the thread that runs it: the stop
+/// tokens, where progress and log lines go, whether this model's objective is the whole plan's
+/// cost (so that its primal and dual bounds are the plan's and may be reported), and the best
+/// solution and dual bound HiGHS reported so far.
+struct Watch {
+    interrupt: crate::interrupt::Interrupt,
+    /// Set when the solve is left behind: HiGHS stops at its next check.
+    abandoned: AtomicBool,
+    progress: Progress,
     /// Report the MIP's dual bound (the whole horizon's model).
     report_bound: bool,
     /// Report the MIP's incumbents too (the whole horizon's MILP, not its root node alone).
     report_plan: bool,
+    /// The model's columns: the length of a solution HiGHS reports.
+    columns: usize,
+    latest: std::sync::Mutex<Latest>,
+}
+
+/// The best solution (objective, column values) and the dual bound HiGHS last reported.
+#[derive(Debug, Clone, Default)]
+struct Latest {
+    incumbent: Option<(f64, Vec<f64>)>,
+    dual_bound: Option<f64>,
+}
+
+/// How a watched solve ended.
+enum Solve {
+    /// HiGHS returned.
+    Returned(Result<highs::SolvedModel, highs::HighsStatus>),
+    /// HiGHS ran past its deadline by more than [`OVERRUN_GRACE_S`] and was left behind.
+    Abandoned,
+}
+
+/// A HiGHS model moved to the thread that solves it.
+struct OnThread<T>(T);
+// SAFETY: a HiGHS instance may be used from any thread as long as one thread at a time uses
+// it: the model is moved to the solving thread and back, never shared.
+unsafe impl<T> Send for OnThread<T> {}
+
+impl<T> OnThread<T> {
+    fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+/// Solves `model` on its own thread and waits for it until `deadline` plus
+/// [`OVERRUN_GRACE_S`]; past that the solve is abandoned (told to stop at HiGHS's next check)
+/// and the caller goes on with what the callback recorded. Every HiGHS step that reads the
+/// clock stops at the deadline anyway; this bounds the ones that do not.
+fn solve_watched(
+    model: highs::Model,
+    watch: &std::sync::Arc<Watch>,
+    deadline: Option<Instant>,
+) -> Solve {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let keep = std::sync::Arc::clone(watch);
+    let model = OnThread(model);
+    let spawned = std::thread::Builder::new()
+        .name("highs".into())
+        .spawn(move || {
+            let solved = model.into_inner().try_solve();
+            let _ = sender.send(OnThread(solved));
+            // The callback's data outlives the model: HiGHS calls it no more once it returned.
+            drop(keep);
+        });
+    if spawned.is_err() {
+        // No thread to be had: the model went with the closure, and HiGHS did not run.
+        return Solve::Returned(Err(highs::HighsStatus::Error));
+    }
+    let received = match deadline {
+        None => receiver.recv().ok(),
+        Some(deadline) => {
+            let wait = deadline.saturating_duration_since(Instant::now())
+                + std::time::Duration::from_secs_f64(OVERRUN_GRACE_S);
+            receiver.recv_timeout(wait).ok()
+        }
+    };
+    match received {
+        Some(solved) => Solve::Returned(solved.into_inner()),
+        None => {
+            watch.abandoned.store(true, Ordering::SeqCst);
+            Solve::Abandoned
+        }
+    }
 }
 
 /// HiGHS's callback: asks it to stop once the [`crate::interrupt::Interrupt`] is requested, forwards log lines to
@@ -337,8 +457,8 @@ unsafe extern "C" fn callback(
     if user_data.is_null() {
         return;
     }
-    // SAFETY: `user_data` is the `Watch` that `solve_model` keeps on its stack until the solve
-    // returns; `message`, `data_out` and `data_in` are HiGHS's, valid for this call.
+    // SAFETY: `user_data` is the `Watch` that the solving thread keeps alive (an `Arc`) until
+    // the solve returns; `message`, `data_out` and `data_in` are HiGHS's, valid for this call.
     let watch = unsafe { &*(user_data as *const Watch) };
     if kind == highs_sys::kHighsCallbackLogging as std::os::raw::c_int {
         if !message.is_null() {
@@ -355,8 +475,21 @@ unsafe extern "C" fn callback(
         if watch.report_plan {
             watch.progress.plan(out.mip_primal_bound);
         }
+        if let Ok(mut latest) = watch.latest.lock() {
+            if out.mip_dual_bound.is_finite() {
+                latest.dual_bound = Some(out.mip_dual_bound);
+            }
+            let improving =
+                kind == highs_sys::kHighsCallbackMipImprovingSolution as std::os::raw::c_int;
+            if improving && !out.mip_solution.is_null() && watch.columns > 0 {
+                // SAFETY: HiGHS's improving solution holds one value per column of the model.
+                let values = unsafe { std::slice::from_raw_parts(out.mip_solution, watch.columns) };
+                latest.incumbent = Some((out.objective_function_value, values.to_vec()));
+            }
+        }
     }
-    if !data_in.is_null() && watch.interrupt.load(Ordering::SeqCst) {
+    let stop = watch.interrupt.is_requested() || watch.abandoned.load(Ordering::SeqCst);
+    if !data_in.is_null() && stop {
         unsafe { (*data_in).user_interrupt = 1 };
     }
 }
@@ -364,7 +497,7 @@ unsafe extern "C" fn callback(
 /// Installs [`callback`] on `model` for `watch`: HiGHS polls the stop token in its simplex,
 /// interior point and branch-and-bound loops and then returns its best solution and bound so
 /// far; with `verbose`, its log goes to the progress's sink instead of standard output.
-fn watch_model(model: &mut highs::Model, watch: &Watch, verbose: bool) {
+fn watch_model(model: &mut highs::Model, watch: &std::sync::Arc<Watch>, verbose: bool) {
     let ptr = model.as_mut_ptr();
     // SAFETY: `ptr` is the live HiGHS instance of `model`; `watch` outlives the solve (see
     // `callback`).
@@ -372,7 +505,7 @@ fn watch_model(model: &mut highs::Model, watch: &Watch, verbose: bool) {
         highs_sys::Highs_setCallback(
             ptr,
             Some(callback),
-            watch as *const Watch as *mut std::os::raw::c_void,
+            std::sync::Arc::as_ptr(watch) as *mut std::os::raw::c_void,
         );
         let mut kinds = vec![
             highs_sys::kHighsCallbackSimplexInterrupt,
