@@ -90,14 +90,7 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             commands::generate(&options, &a.out, a.force, a.json)
         }
         Command::Estimate(a) => commands::estimate(&estimate_options(a).map_err(Failure::Usage)?),
-        Command::Bound(a) => cli::shards::bound(
-            &a.dir,
-            a.iterations,
-            usize::from(a.shards),
-            usize::from(a.threads),
-            a.placement.as_deref(),
-            a.json,
-        ),
+        Command::Bound(a) => cli::shards::bound(&a),
         Command::Init { dir, force } => commands::init(&dir, force),
         Command::Report { out, instance } => commands::report(&out, instance.as_deref()),
         Command::Import { feed } => {
@@ -107,7 +100,7 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
                 ImportFeed::ElectricityMaps(a) => (commands::Feed::ElectricityMaps, a),
                 ImportFeed::Entsoe(a) => (commands::Feed::Entsoe, a),
             };
-            commands::import(feed, &a.file, &a.site, &a.into)
+            commands::import(feed, &a)
         }
         Command::Export { target } => match target {
             cli::args::ExportTarget::Watcher(a) => commands::export(&a, commands::Target::Watcher),
@@ -143,14 +136,7 @@ fn run(cli: Cli, interrupt: &Interrupt) -> Result<Exit, Failure> {
             Ok(Exit::Done)
         }
         Command::Man { command } => commands::man(Cli::command(), command.as_deref()),
-        Command::Shard(a) => cli::shards::shard(
-            &a.dir,
-            &a.prices,
-            a.index,
-            usize::try_from(a.count).unwrap_or(usize::MAX),
-            &a.out,
-            usize::from(a.threads),
-        ),
+        Command::Shard(a) => cli::shards::shard(&a),
     }
 }
 
@@ -174,7 +160,7 @@ fn run_options(run: &RunArgs, interrupt: &Interrupt) -> PlanOptions {
 fn exit_code(result: &Result<Exit, Failure>, signal: Option<i32>) -> u8 {
     let code: u8 = match result {
         Ok(Exit::Done) => 0,
-        Ok(Exit::Infeasible) => 1,
+        Ok(Exit::Infeasible) | Err(Failure::Refused(_)) => 1,
         Err(Failure::Input(_) | Failure::Inputs(_) | Failure::Output(_) | Failure::Usage(_)) => {
             return 2
         }

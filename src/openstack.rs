@@ -392,14 +392,16 @@ pub fn openstack_script(instance: &Instance, moves: &[Move], skipped: &[Skipped]
                     MigrationKind::Block => cmd.push_str(" --live-migration --block-migration"),
                     _ => cmd.push_str(" --live-migration"),
                 }
+                // `--host=NODE` and `--` before the server: no id or node name, whatever it
+                // begins with, reaches the client as an option.
                 if !m.destination_node.is_empty() {
-                    let _ = write!(cmd, " --host {}", sh(&m.destination_node));
+                    let _ = write!(cmd, " {}", sh(&format!("--host={}", m.destination_node)));
                 }
-                let _ = write!(cmd, " --wait {}", sh(&m.server));
+                let _ = write!(cmd, " --wait -- {}", sh(&m.server));
                 if m.kind == MigrationKind::Offline {
                     let _ = write!(
                         cmd,
-                        " && run openstack server migration confirm {}",
+                        " && run openstack server migration confirm -- {}",
                         sh(&m.server)
                     );
                 }

@@ -19,6 +19,50 @@ pub const MOST_SITE_CHARTS: usize = 12;
 /// Windows whose migrations get a Gantt chart, earliest first.
 pub const MOST_GANTT_WINDOWS: usize = 8;
 
+/// The time buckets a progress series is thinned to: a chart some 1 000 pixels wide shows no
+/// more, and a solve that recorded millions of points still gives a page of a few hundred kB.
+const PROGRESS_BUCKETS: usize = 600;
+
+/// `points` (in time order) thinned to what a chart can show: per bucket of time, the first,
+/// lowest, highest and last point, so every step and extreme of the series stays visible.
+///
+/// # Complexity
+/// O(n log n) for n points; at most 4 × `buckets` points remain.
+fn thin(points: Vec<(f64, f64)>, buckets: usize) -> Vec<(f64, f64)> {
+    if points.len() <= 4 * buckets {
+        return points;
+    }
+    let (first, last) = (points[0].0, points[points.len() - 1].0);
+    let span = (last - first).max(f64::MIN_POSITIVE);
+    let bucket = |t: f64| {
+        (((t - first) / span) * buckets as f64)
+            .floor()
+            .min(buckets as f64 - 1.0) as usize
+    };
+    let mut keep: Vec<usize> = Vec::new();
+    let mut start = 0;
+    while start < points.len() {
+        let b = bucket(points[start].0);
+        let mut end = start;
+        while end + 1 < points.len() && bucket(points[end + 1].0) == b {
+            end += 1;
+        }
+        let range = start..=end;
+        let low = range
+            .clone()
+            .min_by(|&i, &j| points[i].1.total_cmp(&points[j].1))
+            .unwrap_or(start);
+        let high = range
+            .max_by(|&i, &j| points[i].1.total_cmp(&points[j].1))
+            .unwrap_or(start);
+        keep.extend([start, low, high, end]);
+        start = end + 1;
+    }
+    keep.sort_unstable();
+    keep.dedup();
+    keep.into_iter().map(|i| points[i]).collect()
+}
+
 /// One record of the solve's progress: seconds since the start, best plan and bound, EUR.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProgressPoint {
@@ -213,11 +257,13 @@ impl PlanPage<'_> {
         }
         let series = |name: &str, pick: &dyn Fn(&ProgressPoint) -> Option<f64>| Series {
             name: name.to_string(),
-            points: self
-                .progress
-                .iter()
-                .filter_map(|p| pick(p).map(|v| (p.elapsed_s, v)))
-                .collect(),
+            points: thin(
+                self.progress
+                    .iter()
+                    .filter_map(|p| pick(p).map(|v| (p.elapsed_s, v)))
+                    .collect(),
+                PROGRESS_BUCKETS,
+            ),
             dashed: false,
             colour: None,
         };
@@ -527,5 +573,27 @@ impl PlanPage<'_> {
                 ranked.iter().rev().take(10).copied().collect(),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_progress_series_is_thinned_to_its_steps() {
+        let points: Vec<(f64, f64)> = (0..2_000_000)
+            .map(|i| (i as f64 * 1e-4, 100.0 - (i / 1000) as f64))
+            .collect();
+        let thinned = thin(points.clone(), PROGRESS_BUCKETS);
+        assert!(thinned.len() <= 4 * PROGRESS_BUCKETS, "{}", thinned.len());
+        assert_eq!(thinned.first(), points.first());
+        assert_eq!(thinned.last(), points.last());
+        // The series' lowest value is kept, and time still runs forward.
+        let lowest = thinned.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+        assert_eq!(lowest, 100.0 - 1999.0);
+        assert!(thinned.windows(2).all(|w| w[0].0 <= w[1].0));
+        let short = vec![(0.0, 1.0), (1.0, 2.0)];
+        assert_eq!(thin(short.clone(), PROGRESS_BUCKETS), short);
     }
 }

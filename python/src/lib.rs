@@ -274,7 +274,7 @@ fn shard(
     count: usize,
     threads: usize,
 ) -> PyResult<String> {
-    use wattshift::solvers::lagrange::{Prices, PricesFile, VmSide};
+    use wattshift::solvers::lagrange::VmSide;
     if count == 0 || index >= count {
         return Err(PyValueError::new_err(format!(
             "index {index} must be below count {count}"
@@ -284,22 +284,9 @@ fn shard(
     let result = py.allow_threads(move || -> Result<Result<String, String>, RustInputError> {
         let instance = read_instance(Path::new(&dir))?;
         let costs = Costs::new(&instance);
-        let file: PricesFile = match serde_json::from_str(&prices) {
-            Ok(file) => file,
-            Err(e) => return Ok(Err(format!("prices: {e}"))),
-        };
-        if (file.windows, file.sites) != (instance.num_windows(), instance.num_sites()) {
-            return Ok(Err(format!(
-                "prices for {} windows x {} sites, but the instance has {} x {}",
-                file.windows,
-                file.sites,
-                instance.num_windows(),
-                instance.num_sites()
-            )));
-        }
-        let prices = match Prices::try_from(file) {
+        let prices = match wattshift::io::read::parse_prices("prices", &prices, &instance) {
             Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => return Ok(Err(e.to_string())),
         };
         let side = VmSide::new(&costs);
         let chunks: Vec<usize> = (index..side.num_chunks()).step_by(count).collect();

@@ -229,6 +229,9 @@ pub struct ImportArgs {
     /// instance still validates).
     #[arg(long)]
     pub into: PathBuf,
+    /// The feed's location to read, where it holds several (Carbon Aware SDK responses).
+    #[arg(long)]
+    pub location: Option<String>,
 }
 
 /// What `export` writes.
@@ -283,9 +286,13 @@ pub struct BoundArgs {
     /// Worker threads (0: one per core; at most 1024).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS as i64))]
     pub threads: u16,
-    /// Also write the plan as a placement CSV (window, vm, site) to this file.
+    /// Also write the plan as a placement CSV (window, vm, site) to this file: never inside
+    /// the instance, and never over an existing file without --force.
     #[arg(long)]
     pub placement: Option<PathBuf>,
+    /// Replace an existing --placement file.
+    #[arg(long)]
+    pub force: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -304,9 +311,13 @@ pub struct ShardArgs {
     /// Shards in all.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
-    /// Where to write the chunks' sums, as JSON.
+    /// Where to write the chunks' sums, as JSON: never inside the instance nor over the prices
+    /// file, and never over an existing file without --force.
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace an existing --out file.
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads (0: one per core; at most 1024).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS as i64))]
     pub threads: u16,

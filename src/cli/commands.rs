@@ -11,8 +11,7 @@ use wattshift::error::InputError;
 use wattshift::generate::GenerateOptions;
 use wattshift::interrupt::Interrupt;
 use wattshift::io::out_dir::{
-    add_output_file, check_output_dir, check_output_file, write_output_dir, write_output_file,
-    OutputError, OutputRules,
+    add_output_file, write_output_dir, write_output_file, OutputError, OutputRules, Writes,
 };
 use wattshift::io::read::{read_instance, read_instance_all, read_placement, ErrorReport};
 use wattshift::io::write;
@@ -54,6 +53,10 @@ pub enum Failure {
     /// Flags that contradict each other or a value out of range.
     #[error("{0}")]
     Usage(String),
+    /// The input is well formed, but what it asks for would do the wrong thing (an export of
+    /// a plan that breaks a rule); exit code 1, like an infeasible plan.
+    #[error("{0}")]
+    Refused(String),
     /// wattshift broke its own contract (a solver's plan the evaluator rejects): a bug.
     #[error("{0}")]
     Bug(String),
@@ -89,7 +92,12 @@ pub fn init(dir: &Path, force: bool) -> Result<Exit, Failure> {
             dir.display()
         )));
     }
-    check_output_dir(dir, &rules)?;
+    Writes {
+        dirs: vec![dir.to_path_buf()],
+        force,
+        ..Writes::default()
+    }
+    .check()?;
     write_output_dir(
         dir,
         &wattshift::generate::template::template_files(),
@@ -287,13 +295,18 @@ pub fn plan(dir: &Path, out: &Path, options: &PlanOptions) -> Result<Exit, Failu
         protected: vec![dir.to_path_buf()],
         on_wait: Some(say_waiting),
     };
-    // Refuse an output directory before spending time on a solve whose plan could not be kept.
-    check_output_dir(out, &rules)?;
-    let model_protected = [dir.to_path_buf(), out.to_path_buf()];
+    // Refuse the outputs before spending time on a solve whose plan could not be kept.
     if let Some(model) = &options.write_model {
         model_format(model)?;
-        check_output_file(model, &model_protected, options.force)?;
     }
+    let writes = Writes {
+        dirs: vec![out.to_path_buf()],
+        files: options.write_model.iter().cloned().collect(),
+        inputs: vec![dir.to_path_buf()],
+        force: options.force,
+    };
+    writes.check()?;
+    let model_protected = [dir.to_path_buf(), out.to_path_buf()];
     let instance = read_instance(dir)?;
     let started = match &options.write_model {
         Some(model) => {
@@ -465,22 +478,24 @@ pub fn bench(
         .iter()
         .map(configure)
         .collect::<Result<Vec<_>, _>>()?;
-    // Refuse the files before spending time on the runs.
+    // Refuse the targets, all of them, before spending time on the runs.
     let protected: Vec<PathBuf> = dirs.to_vec();
-    for file in [&outputs.csv, &outputs.json, &outputs.markdown]
-        .into_iter()
-        .flatten()
-    {
-        check_output_file(file, &protected, outputs.force)?;
+    Writes {
+        dirs: outputs.report.iter().cloned().collect(),
+        files: [&outputs.csv, &outputs.json, &outputs.markdown]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect(),
+        inputs: protected.clone(),
+        force: outputs.force,
     }
+    .check()?;
     let report_rules = OutputRules {
         force: outputs.force,
         protected: protected.clone(),
         on_wait: Some(say_waiting),
     };
-    if let Some(dir) = &outputs.report {
-        check_output_dir(dir, &report_rules)?;
-    }
     let instances = dirs
         .iter()
         .map(|dir| Ok((dir.display().to_string(), read_instance(dir)?)))
@@ -711,11 +726,15 @@ fn non_finite_estimate(batch: &BatchEstimate, options: &EstimateOptions) -> Opti
         return None;
     }
     let p = &options.profile;
+    // The link is to blame where the same migration is finite at 1 GB/s: a rate so small
+    // (1e-320 Gbit/s) that the times overflow, or one so large that the rate does.
+    let at_reference = wattshift::scoring::migration::estimate(p, 1e9, &options.params);
     let (flag, value) = if !(options.bandwidth_gbps * 1e9).is_finite()
         || batch
             .waves
             .iter()
             .any(|w| !w.estimate.rate_bytes_s.is_finite())
+        || finite(&at_reference)
     {
         ("--bandwidth-gbps", options.bandwidth_gbps)
     } else {
@@ -755,7 +774,12 @@ pub fn generate(
         protected: Vec::new(),
         on_wait: Some(say_waiting),
     };
-    check_output_dir(out, &rules)?;
+    Writes {
+        dirs: vec![out.to_path_buf()],
+        force,
+        ..Writes::default()
+    }
+    .check()?;
     let generated = wattshift::generate::generate(options).map_err(Failure::Usage)?;
     let mut files = write::instance_files(&generated.instance);
     files.push(("README.md", generated.readme.into_bytes()));
@@ -801,6 +825,8 @@ pub fn generate(
 pub struct Output {
     /// summary.json as written.
     pub summary: serde_json::Value,
+    /// The instance directory.
+    pub dir: PathBuf,
     /// The instance (from `--instance` or the summary's `instance`).
     pub instance: wattshift::domain::instance::Instance,
     /// placement.csv.
@@ -810,6 +836,19 @@ pub struct Output {
 /// Reads the output directory `out` of `plan`, with the instance at `instance` or at the path
 /// its summary records.
 pub fn read_output(out: &Path, instance: Option<&Path>) -> Result<Output, Failure> {
+    // wattshift writes its outputs as regular files: a link in their place may lead anywhere,
+    // and nothing of a file outside what the user named is read or echoed.
+    for name in ["summary.json", "placement.csv", "progress.csv"] {
+        let path = out.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(InputError::file(
+                path.display().to_string(),
+                "is a symbolic link; an output directory holds the regular files `wattshift \
+                 plan` wrote, so it is not read",
+            )
+            .into());
+        }
+    }
     let summary_path = out.join("summary.json");
     let bytes = std::fs::read(&summary_path).map_err(|e| {
         InputError::file(
@@ -847,6 +886,7 @@ pub fn read_output(out: &Path, instance: Option<&Path>) -> Result<Output, Failur
     let plan = read_placement(&placement, &instance)?;
     Ok(Output {
         summary,
+        dir,
         instance,
         plan,
     })
@@ -969,8 +1009,13 @@ pub fn hosts(
             render::count(instance.num_windows(), "window", "windows"),
             out.join("node_placement.csv").display()
         );
-        if excess.is_empty() {
+        if excess.is_empty() && unplaced == 0 {
             println!("  every site and window fits on the plan's active hosts");
+        } else if excess.is_empty() {
+            println!(
+                "  no site-window needs more nodes than the plan's active hosts, but some VMs fit \
+                 on no node (below)"
+            );
         } else {
             println!(
                 "  {} of {} site-windows need more nodes than the plan's active hosts: {} more in all, at most {worst} at one",
@@ -1017,16 +1062,57 @@ pub fn export(args: &super::args::ExportArgs, target: Target) -> Result<Exit, Fa
     use wattshift::nodes::pack;
     let out = &args.out;
     let output = read_output(out, args.instance.as_deref())?;
-    let protected: Vec<PathBuf> = vec![out.clone()];
-    if let Some(file) = &args.output {
-        check_output_file(file, &protected, args.force)?;
+    let protected: Vec<PathBuf> = vec![out.clone(), output.dir.clone()];
+    Writes {
+        files: args.output.iter().cloned().collect(),
+        inputs: protected.clone(),
+        force: args.force,
+        ..Writes::default()
     }
+    .check()?;
     let instance = &output.instance;
     let nodes = node_list(args.nodes.as_deref(), instance)?;
     let costs = Costs::new(instance);
     let evaluation = evaluate(&costs, &output.plan);
+    // An export is followed as written: a plan that breaks a rule is refused, whoever made it.
+    if !evaluation.is_feasible() {
+        let broken = evaluation.named_violations(&costs);
+        return Err(Failure::Refused(format!(
+            "{} breaks {}; nothing was exported (`wattshift evaluate` lists the same):\n  {}",
+            out.join("placement.csv").display(),
+            render::count(broken.len(), "constraint", "constraints"),
+            broken.join("\n  ")
+        )));
+    }
     let slots = schedule_of(instance, &evaluation);
     let packing = pack(instance, &output.plan, &evaluation, &nodes, false);
+    let unplaced: Vec<String> = packing
+        .site_windows
+        .iter()
+        .flat_map(|p| {
+            p.unplaced.iter().map(move |&v| {
+                format!(
+                    "{} in window {} at {}",
+                    instance.vms[v].id, p.window, instance.sites[p.site].id
+                )
+            })
+        })
+        .collect();
+    if !unplaced.is_empty() {
+        let shown: Vec<&str> = unplaced.iter().take(10).map(String::as_str).collect();
+        return Err(Failure::Refused(format!(
+            "{} fit on no compute node of their site, so the export could name no host for \
+             them and the cloud's scheduler would choose any; nothing was exported. Give nodes \
+             that hold them (--nodes; `wattshift hosts` reports the packing): {}{}",
+            render::count(unplaced.len(), "VM-window", "VM-windows"),
+            shown.join(", "),
+            if unplaced.len() > shown.len() {
+                format!(" and {} more", unplaced.len() - shown.len())
+            } else {
+                String::new()
+            }
+        )));
+    }
     if packing.node_changes > 0 {
         eprintln!(
             "note: {} within its site, where keeping nodes would leave an arriving VM without \
@@ -1037,15 +1123,15 @@ pub fn export(args: &super::args::ExportArgs, target: Target) -> Result<Exit, Fa
     }
     let (moves, skipped) =
         wattshift::openstack::moves(instance, &evaluation, &slots, &packing, &nodes);
-    let unplaced = moves
+    if let Some(m) = moves
         .iter()
-        .filter(|m| m.destination_node.is_empty() || m.source_node.is_empty())
-        .count();
-    if unplaced > 0 {
-        eprintln!(
-            "warning: {} a node on one side (the VM fits on no node of its site;              `wattshift hosts` says where); its node is left empty",
-            render::count(unplaced, "migration lacks", "migrations lack")
-        );
+        .find(|m| m.destination_node.is_empty() || m.source_node.is_empty())
+    {
+        return Err(Failure::Bug(format!(
+            "the migration of {} in window {} has no node on one side, though every VM was \
+             packed",
+            m.vm, m.window
+        )));
     }
     let text = match target {
         Target::Watcher => {
@@ -1227,29 +1313,39 @@ pub enum Feed {
 
 /// `import FEED FILE --site S --into DIR`: fills one site's carbon or price column of
 /// DIR/windows.csv from a feed, each window the overlap-weighted average of the feed over it,
-/// and rewrites windows.csv atomically once the whole instance still validates.
-pub fn import(feed: Feed, file: &Path, site: &str, dir: &Path) -> Result<Exit, Failure> {
+/// and rewrites windows.csv atomically once the whole instance still validates, keeping the
+/// file's mode, byte-order mark and line ends, and writing through a symbolic link.
+pub fn import(feed: Feed, args: &super::args::ImportArgs) -> Result<Exit, Failure> {
     use wattshift::feeds::{average_over, carbon_aware, electricity_maps, entsoe, Column};
+    let (file, site, dir) = (args.file.as_path(), args.site.as_str(), args.into.as_path());
+    if args.location.is_some() && feed != Feed::CarbonAware {
+        return Err(Failure::Usage(
+            "--location chooses among the locations of a Carbon Aware SDK response; the other \
+             feeds hold one zone each"
+                .into(),
+        ));
+    }
     let name = file.display().to_string();
-    let bytes = std::fs::read(file)
+    let reader = std::fs::File::open(file)
         .map_err(|e| InputError::file(&name, format!("cannot read the file: {e}")))?;
-    let (intervals, column, unit) = match feed {
+    let (feed_data, column, unit) = match feed {
         Feed::CarbonAware => (
-            carbon_aware(&name, &bytes)?,
+            carbon_aware(&name, reader, args.location.as_deref())?,
             Column::Carbon,
             "gCO2e/kWh (the SDK's g/kWh ratings, as they are)",
         ),
         Feed::ElectricityMaps => (
-            electricity_maps(&name, &bytes)?,
+            electricity_maps(&name, reader)?,
             Column::Carbon,
             "gCO2e/kWh (Electricity Maps' carbonIntensity, gCO2eq/kWh, as it is)",
         ),
         Feed::Entsoe => (
-            entsoe(&name, &bytes)?,
+            entsoe(&name, reader)?,
             Column::Price,
             "EUR/MWh (ENTSO-E's day-ahead prices, as they are)",
         ),
     };
+    let intervals = &feed_data.intervals;
     let instance = read_instance(dir)?;
     let s = instance
         .sites
@@ -1262,8 +1358,10 @@ pub fn import(feed: Feed, file: &Path, site: &str, dir: &Path) -> Result<Exit, F
             ))
         })?;
     let window_s = instance.params.window_s();
-    let length = jiff::SignedDuration::from_secs_f64(window_s);
-    // The windows' values, or the first window the feed does not cover.
+    let length = jiff::SignedDuration::try_from_secs_f64(window_s)
+        .map_err(|e| InputError::file("params.toml", format!("window_hours: {e}")))?;
+    // The windows' spans and values, or the first window the feed does not cover.
+    let mut spans = Vec::with_capacity(instance.num_windows());
     let mut values = Vec::with_capacity(instance.num_windows());
     for t in 0..instance.num_windows() {
         let text = &instance.window_start[[t, s]];
@@ -1279,7 +1377,7 @@ pub fn import(feed: Feed, file: &Path, site: &str, dir: &Path) -> Result<Exit, F
         let end = start
             .checked_add(length)
             .map_err(|e| InputError::file("windows.csv", format!("window {t}: {e}")))?;
-        let value = average_over(&intervals, start, end).map_err(|(from, to)| {
+        let value = average_over(intervals, start, end).map_err(|(from, to)| {
             InputError::file(
                 &name,
                 format!(
@@ -1288,69 +1386,20 @@ pub fn import(feed: Feed, file: &Path, site: &str, dir: &Path) -> Result<Exit, F
                 ),
             )
         })?;
+        spans.push((start, end));
         values.push(value);
     }
     // windows.csv with the site's cells replaced, every other byte of meaning kept.
-    let path = dir.join("windows.csv");
+    let link = dir.join("windows.csv");
+    // Written through a symbolic link: the file it names is the one replaced.
+    let path = std::fs::canonicalize(&link)
+        .map_err(|e| InputError::file("windows.csv", format!("cannot read it: {e}")))?;
     let original = std::fs::read(&path)
         .map_err(|e| InputError::file("windows.csv", format!("cannot read it: {e}")))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(original.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&original));
-    let mut records: Vec<csv::StringRecord> = reader
-        .records()
-        .collect::<Result<_, _>>()
-        .map_err(|e| InputError::file("windows.csv", format!("cannot read it: {e}")))?;
-    let Some(header) = records.first().cloned() else {
-        return Err(Failure::Input(InputError::file("windows.csv", "empty")));
-    };
-    let index = |h: &str| header.iter().position(|x| x == h);
-    let (Some(w_col), Some(s_col)) = (index("window"), index("site")) else {
-        return Err(Failure::Input(InputError::file(
-            "windows.csv",
-            "no window or site column",
-        )));
-    };
-    let target = match index(column.name()) {
-        Some(c) => c,
-        None => {
-            for (i, record) in records.iter_mut().enumerate() {
-                record.push_field(if i == 0 { column.name() } else { "" });
-            }
-            header.len()
-        }
-    };
-    for record in records.iter_mut().skip(1) {
-        if record.get(s_col) != Some(site) {
-            continue;
-        }
-        let t: usize = record
-            .get(w_col)
-            .and_then(|w| w.parse().ok())
-            .unwrap_or(usize::MAX);
-        if let Some(value) = values.get(t) {
-            let fields: Vec<String> = record
-                .iter()
-                .enumerate()
-                .map(|(c, f)| {
-                    if c == target {
-                        value.to_string()
-                    } else {
-                        f.to_string()
-                    }
-                })
-                .collect();
-            *record = csv::StringRecord::from(fields);
-        }
-    }
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    for record in &records {
-        let _ = writer.write_record(record);
-    }
-    let updated = writer.into_inner().unwrap_or_default();
-    // The instance must still validate with the new windows.csv before it is written.
+    let updated = wattshift::io::rewrite::replace_column(&original, site, column.name(), &values)
+        .map_err(|message| InputError::file("windows.csv", message))?;
+    // The instance must still validate with the new windows.csv before it is written; a value
+    // it refuses is named at the feed's row that brought it.
     let check = tempfile::tempdir()
         .map_err(|e| Failure::Bug(format!("cannot make a temporary directory: {e}")))?;
     for entry in std::fs::read_dir(dir)
@@ -1365,20 +1414,40 @@ pub fn import(feed: Feed, file: &Path, site: &str, dir: &Path) -> Result<Exit, F
     }
     std::fs::write(check.path().join("windows.csv"), &updated)
         .map_err(|e| Failure::Bug(format!("cannot write a temporary file: {e}")))?;
-    read_instance(check.path())?;
-    // Atomically: a new file beside windows.csv takes its name.
-    let mut temp = tempfile::Builder::new()
-        .prefix(".windows.csv.wattshift-")
-        .tempfile_in(dir)
-        .map_err(|e| InputError::file("windows.csv", format!("cannot write beside it: {e}")))?;
-    {
-        use std::io::Write;
-        temp.write_all(&updated)
-            .and_then(|_| temp.as_file().sync_all())
-            .map_err(|e| InputError::file("windows.csv", format!("cannot write it: {e}")))?;
+    if let Err(e) = read_instance(check.path()) {
+        let refused_here = e.file == "windows.csv" && e.column.as_deref() == Some(column.name());
+        let window = refused_here
+            .then_some(e.line)
+            .flatten()
+            .and_then(|line| wattshift::io::rewrite::window_of_line(&updated, site, line));
+        if let Some(t) = window {
+            let (from, to) = spans[t];
+            if let Some(row) = wattshift::feeds::largest_over(&feed_data, from, to) {
+                return Err(feed_data
+                    .error_at(
+                        &name,
+                        row.row,
+                        format!(
+                            "the value {} (imported into window {t} of site {site}, windows.csv \
+                             line {}) is refused there: {}; nothing was written",
+                            wattshift::io::magnitudes::show(row.value),
+                            e.line.unwrap_or(0),
+                            e.message
+                        ),
+                    )
+                    .into());
+            }
+        }
+        return Err(e.into());
     }
-    temp.persist(&path)
-        .map_err(|e| InputError::file("windows.csv", format!("cannot replace it: {}", e.error)))?;
+    write_output_file(&path, &[], true, |temp| {
+        std::fs::write(temp, &updated).map_err(|e| e.to_string())?;
+        // The file keeps its mode (a temporary file is created 0600).
+        if let Ok(meta) = std::fs::metadata(&path) {
+            std::fs::set_permissions(temp, meta.permissions()).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })?;
     let (lo, hi) = values
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
@@ -1388,7 +1457,7 @@ pub fn import(feed: Feed, file: &Path, site: &str, dir: &Path) -> Result<Exit, F
         "filled {} of site {site} over {} in {} from {} ({} intervals): {lo:.2} to {hi:.2} {unit}",
         column.name(),
         render::count(values.len(), "window", "windows"),
-        path.display(),
+        link.display(),
         file.display(),
         intervals.len()
     );

@@ -4,13 +4,15 @@
 //! order, so the bound and the plan are those of one process (docs/SCALE.md says how the same
 //! exchange runs on Ray, Kubernetes Indexed Jobs or Slurm arrays).
 
+use super::args::{BoundArgs, ShardArgs};
 use super::commands::{Exit, Failure};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 use wattshift::error::InputError;
-use wattshift::io::read::read_instance;
+use wattshift::io::out_dir::{write_output_file, Writes};
+use wattshift::io::read::{parse_prices, read_instance};
 use wattshift::io::write;
 use wattshift::progress::relative_gap;
 use wattshift::scoring::costs::Costs;
@@ -37,14 +39,17 @@ struct BoundReport {
 /// `wattshift bound DIR`: runs the decomposition for `iterations` price updates and re-routes
 /// the repaired stay plan at its best prices; `shards > 0` solves the VM side in that many
 /// processes of this program.
-pub fn bound(
-    dir: &Path,
-    iterations: usize,
-    shards: usize,
-    threads: usize,
-    placement: Option<&Path>,
-    json: bool,
-) -> Result<Exit, Failure> {
+pub fn bound(args: &BoundArgs) -> Result<Exit, Failure> {
+    let (dir, iterations, json) = (args.dir.as_path(), args.iterations, args.json);
+    let (shards, threads) = (usize::from(args.shards), usize::from(args.threads));
+    let placement = args.placement.as_deref();
+    let writes = Writes {
+        files: placement.map(Path::to_path_buf).into_iter().collect(),
+        inputs: vec![dir.to_path_buf()],
+        force: args.force,
+        ..Writes::default()
+    };
+    writes.check()?;
     let instance = read_instance(dir)?;
     let costs = Costs::new(&instance);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -85,7 +90,10 @@ pub fn bound(
         },
     };
     if let (Some(path), Some((plan, _))) = (placement, &decomposed.plan) {
-        write_file(path, &write::placement_csv(&instance, plan))?;
+        let bytes = write::placement_csv(&instance, plan);
+        write_output_file(path, &writes.inputs, args.force, |temp| {
+            std::fs::write(temp, &bytes).map_err(|e| e.to_string())
+        })?;
     }
     if json {
         println!(
@@ -112,40 +120,32 @@ pub fn bound(
 
 /// `wattshift shard DIR --prices P --index I --count N --out R`: solves the chunks c with
 /// c mod N = I at the prices and writes their sums as JSON.
-pub fn shard(
-    dir: &Path,
-    prices: &Path,
-    index: usize,
-    count: usize,
-    out: &Path,
-    threads: usize,
-) -> Result<Exit, Failure> {
+pub fn shard(args: &ShardArgs) -> Result<Exit, Failure> {
+    let (dir, prices, out) = (
+        args.dir.as_path(),
+        args.prices.as_path(),
+        args.out.as_path(),
+    );
+    let (index, threads) = (args.index, usize::from(args.threads));
+    let count = usize::try_from(args.count).unwrap_or(usize::MAX);
     if index >= count {
         return Err(Failure::Usage(format!(
             "--index {index} must be below --count {count}"
         )));
     }
+    let writes = Writes {
+        files: vec![out.to_path_buf()],
+        inputs: vec![dir.to_path_buf(), prices.to_path_buf()],
+        force: args.force,
+        ..Writes::default()
+    };
+    writes.check()?;
     let instance = read_instance(dir)?;
     let costs = Costs::new(&instance);
+    let name = prices.display().to_string();
     let text = std::fs::read_to_string(prices)
-        .map_err(|e| InputError::file(prices.display().to_string(), e.to_string()))?;
-    let file: PricesFile = serde_json::from_str(&text)
-        .map_err(|e| InputError::file(prices.display().to_string(), e.to_string()))?;
-    if (file.windows, file.sites) != (instance.num_windows(), instance.num_sites()) {
-        return Err(InputError::file(
-            prices.display().to_string(),
-            format!(
-                "prices for {} windows x {} sites, but the instance has {} x {}",
-                file.windows,
-                file.sites,
-                instance.num_windows(),
-                instance.num_sites()
-            ),
-        )
-        .into());
-    }
-    let prices =
-        Prices::try_from(file).map_err(|e| InputError::file(prices.display().to_string(), e))?;
+        .map_err(|e| InputError::file(&name, format!("cannot read it: {e}")))?;
+    let prices = parse_prices(&name, &text, &instance)?;
     let side = VmSide::new(&costs);
     let chunks: Vec<usize> = (index..side.num_chunks()).step_by(count).collect();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -155,12 +155,18 @@ pub fn shard(
     let sums = pool
         .install(|| side.solve(&prices, &chunks, &|| false))
         .expect("no clock to run out");
-    write_file(
-        out,
-        serde_json::to_string(&sums)
-            .expect("sums serialise")
-            .as_bytes(),
-    )?;
+    if !sums.iter().all(ChunkSum::is_finite) {
+        return Err(InputError::file(
+            &name,
+            "these prices make the VM subproblems' cost overflow to a non-finite number; \
+             expected smaller prices",
+        )
+        .into());
+    }
+    let bytes = serde_json::to_vec(&sums).expect("sums serialise");
+    write_output_file(out, &writes.inputs, args.force, |temp| {
+        std::fs::write(temp, &bytes).map_err(|e| e.to_string())
+    })?;
     Ok(Exit::Done)
 }
 
@@ -176,12 +182,11 @@ fn run_shards(
     let exe = std::env::current_exe()
         .map_err(|e| Failure::Usage(format!("cannot find this program to run shards: {e}")))?;
     let prices_path = work.join("prices.json");
-    write_file(
-        &prices_path,
-        serde_json::to_string(&PricesFile::from(prices))
-            .expect("prices serialise")
-            .as_bytes(),
-    )?;
+    // The prices are this run's own file in its own directory, replaced each iteration.
+    let bytes = serde_json::to_vec(&PricesFile::from(prices)).expect("prices serialise");
+    write_output_file(&prices_path, &[], true, |temp| {
+        std::fs::write(temp, &bytes).map_err(|e| e.to_string())
+    })?;
     let outs: Vec<PathBuf> = (0..shards)
         .map(|i| work.join(format!("shard-{i}.json")))
         .collect();
@@ -217,6 +222,10 @@ fn run_shards(
         let mut part: Vec<ChunkSum> = serde_json::from_str(&text)
             .map_err(|e| Failure::Bug(format!("shard {i}'s result: {e}")))?;
         sums.append(&mut part);
+        // The result was this run's own, in its own directory: the next iteration's shard
+        // writes it anew (a shard never writes over a file).
+        std::fs::remove_file(out)
+            .map_err(|e| Failure::Bug(format!("cannot remove shard {i}'s result: {e}")))?;
     }
     sums.sort_by_key(|sum| sum.chunk);
     if sums.iter().map(|sum| sum.chunk).ne(0..chunks) {
@@ -226,18 +235,4 @@ fn run_shards(
         )));
     }
     Ok(sums)
-}
-
-/// Writes a file whole: to a temporary file beside it, then renamed over it.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let failed =
-        |e: std::io::Error| Failure::Usage(format!("cannot write {}: {e}", path.display()));
-    let mut file = tempfile::NamedTempFile::new_in(parent).map_err(failed)?;
-    std::io::Write::write_all(&mut file, bytes).map_err(failed)?;
-    file.persist(path).map_err(|e| failed(e.error))?;
-    Ok(())
 }

@@ -93,7 +93,13 @@ pub fn check_magnitudes(instance: &Instance, sources: &Sources) -> Result<(), In
     // The fleet's total load: the most any one site can carry in any plan.
     let mut fleet_cpu = 0.0f64;
     let mut fleet_mem = 0.0f64;
+    // The VM with the most cores, to blame where the fleet's load makes a site's power
+    // overflow though the site's own figures are fine.
+    let mut largest_cpu: Option<usize> = None;
     for (v, vm) in instance.vms.iter().enumerate() {
+        if largest_cpu.is_none_or(|l| vm.cpu > instance.vms[l].cpu) {
+            largest_cpu = Some(v);
+        }
         fleet_cpu += vm.cpu;
         if !fleet_cpu.is_finite() {
             return Err(overflow(
@@ -154,11 +160,34 @@ pub fn check_magnitudes(instance: &Instance, sources: &Sources) -> Result<(), In
             + (site.peak_w - site.idle_w) * fleet_cpu / site.host_cpu)
             / 1000.0;
         if !it_kw.is_finite() {
+            // The site's own figures at its own size: if they are finite, the fleet's load is
+            // what overflows, and the VM with the most cores is named.
+            let own_kw = ((site.hosts as f64 + 1.0) * site.idle_w
+                + (site.peak_w - site.idle_w) * (site.hosts as f64 + 1.0) * cap_cpu
+                    / site.host_cpu)
+                / 1000.0;
+            if let (true, Some(v)) = (own_kw.is_finite(), largest_cpu) {
+                return Err(overflow(
+                    "vms.csv",
+                    vm_line(v),
+                    "cpu",
+                    instance.vms[v].cpu,
+                    &format!(
+                        "the IT power of site {} (sites.csv line {line}) with every VM there",
+                        site.id
+                    ),
+                ));
+            }
+            let (column, value) = if (site.hosts as f64 + 1.0) * site.idle_w > site.peak_w {
+                ("idle_w", site.idle_w)
+            } else {
+                ("peak_w", site.peak_w)
+            };
             return Err(overflow(
                 "sites.csv",
                 line,
-                "peak_w",
-                site.peak_w,
+                column,
+                value,
                 "the site's most IT power (every VM there)",
             ));
         }
@@ -378,6 +407,27 @@ pub fn check_magnitudes(instance: &Instance, sources: &Sources) -> Result<(), In
                 .all(|x| x.is_finite());
             if finite {
                 continue;
+            }
+            // The energy alone overflows while time and bytes are finite: the energy
+            // parameters are to blame.
+            if [e.total_s, e.downtime_s, e.sent_bytes]
+                .iter()
+                .all(|x| x.is_finite())
+                && !(e.energy_j.is_finite() && (e.energy_kwh() * energy_eur_per_kwh).is_finite())
+            {
+                let (key, value) = if (params.energy_j_per_mb * e.sent_bytes / 1e6).is_finite() {
+                    ("energy_j_fixed", params.energy_j_fixed)
+                } else {
+                    ("energy_j_per_mb", params.energy_j_per_mb)
+                };
+                if !(value * e.sent_bytes.max(1.0)).is_finite() || !e.energy_j.is_finite() {
+                    return Err(param_error(
+                        sources,
+                        key,
+                        value,
+                        &format!("the migration energy of VM {} (vms.csv line {line})", vm.id),
+                    ));
+                }
             }
             // Blame the link when the VM migrates with finite figures at 1 GB/s.
             let reference = estimate(p, 1e9, params);

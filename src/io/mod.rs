@@ -3,4 +3,5 @@
 pub mod magnitudes;
 pub mod out_dir;
 pub mod read;
+pub mod rewrite;
 pub mod write;

@@ -45,7 +45,7 @@ pub struct OutputRules {
 pub enum OutputError {
     /// OUT holds something wattshift did not write, and `force` is not set.
     #[error(
-        "{out} holds {what}, which wattshift did not write and would delete; choose a new or \
+        "{out} holds {what}, which wattshift did not write and would delete: choose a new or \
          empty directory, or pass --force to replace it"
     )]
     WouldDestroy {
@@ -53,6 +53,17 @@ pub enum OutputError {
         out: String,
         /// What would be lost.
         what: String,
+    },
+    /// OUT is a file or a symbolic link, and `force` is not set.
+    #[error(
+        "{out} is {what}, not an output directory, and wattshift would replace it: choose a new \
+         or empty directory, or pass --force to replace it"
+    )]
+    NotADirectory {
+        /// OUT as given.
+        out: String,
+        /// A file, or a symbolic link.
+        what: &'static str,
     },
     /// OUT is, or contains, a directory the run reads from.
     #[error(
@@ -77,9 +88,25 @@ pub enum OutputError {
         /// The file as given.
         out: String,
     },
+    /// A single output file would replace a file the run reads.
+    #[error("{out} is an input of this run; choose another path for the output")]
+    IsInput {
+        /// The file as given.
+        out: String,
+    },
+    /// A single output file is named where a directory stands.
+    #[error(
+        "{out} is a directory; an output file never replaces one, even with --force: choose a \
+         file name"
+    )]
+    IsADirectory {
+        /// The file as given.
+        out: String,
+    },
     /// A single output file would be written inside a directory the run reads or replaces.
     #[error(
-        "{out} is inside {protected}, which this run reads or replaces; choose a path outside it"
+        "{out} lies inside {protected}, which this run reads or replaces; choose a path outside \
+         it"
     )]
     FileInside {
         /// The file as given.
@@ -94,6 +121,18 @@ pub enum OutputError {
         out: String,
         /// What went wrong.
         message: String,
+    },
+    /// Two targets of one command name the same file or directory, or one lies inside the
+    /// other: the second write would replace or delete the first.
+    #[error(
+        "{first} and {second} name the same place, or one lies inside the other; choose a \
+         separate path for each"
+    )]
+    SameTarget {
+        /// The first target as given.
+        first: String,
+        /// The second target as given.
+        second: String,
     },
     /// The file system refused.
     #[error("cannot write {out}: {source}")]
@@ -213,6 +252,64 @@ fn resolve(path: &Path) -> PathBuf {
     }
 }
 
+/// Everything one command writes (output directories and single files) and everything it
+/// reads, checked together before any work: the one check every writing command makes
+/// (docs/FORMAT.md §3), so that a run whose outputs could not all be kept is refused before it
+/// writes anything.
+#[derive(Debug, Clone, Default)]
+pub struct Writes {
+    /// Output directories (`--out`, `--report DIR`): new, empty, or an earlier output unless
+    /// `force`; never the input nor holding it.
+    pub dirs: Vec<PathBuf>,
+    /// Single output files (`--placement`, `--out FILE`, `--output`, `--export-*`,
+    /// `--write-model`): never inside an input or an output directory, never over an existing
+    /// file unless `force`, never a directory.
+    pub files: Vec<PathBuf>,
+    /// What the command reads: instance directories, output directories it reads back, input
+    /// files. No target may be one, lie inside one, or (for directories) hold one.
+    pub inputs: Vec<PathBuf>,
+    /// Replace existing files and foreign output directories (`--force`).
+    pub force: bool,
+}
+
+impl Writes {
+    /// Checks every target under the rules above, and that no two targets are the same entry
+    /// or lie inside one another. Touches nothing.
+    pub fn check(&self) -> Result<(), OutputError> {
+        let targets: Vec<(&PathBuf, bool)> = self
+            .dirs
+            .iter()
+            .map(|d| (d, true))
+            .chain(self.files.iter().map(|f| (f, false)))
+            .collect();
+        let entries: Vec<Option<PathBuf>> = targets.iter().map(|(p, _)| output_entry(p)).collect();
+        for (i, a) in entries.iter().enumerate() {
+            for (j, b) in entries.iter().enumerate().skip(i + 1) {
+                let (Some(a), Some(b)) = (a, b) else { continue };
+                if a.starts_with(b) || b.starts_with(a) {
+                    return Err(OutputError::SameTarget {
+                        first: targets[i].0.display().to_string(),
+                        second: targets[j].0.display().to_string(),
+                    });
+                }
+            }
+        }
+        let rules = OutputRules {
+            force: self.force,
+            protected: self.inputs.clone(),
+            on_wait: None,
+        };
+        for dir in &self.dirs {
+            check_output_dir(dir, &rules)?;
+        }
+        let around: Vec<PathBuf> = self.inputs.iter().chain(&self.dirs).cloned().collect();
+        for file in &self.files {
+            check_output_file(file, &around, self.force)?;
+        }
+        Ok(())
+    }
+}
+
 /// Checks that `path` may be written as one output file: not inside (or the same as) any of
 /// `protected`, not a directory, and not an existing file unless `force`. Called before any
 /// work, so that a run whose file could not be kept is refused at once.
@@ -227,6 +324,9 @@ pub fn check_output_file(
     };
     for dir in protected {
         let dir_resolved = resolve(dir);
+        if entry == dir_resolved || resolve(&entry) == dir_resolved {
+            return Err(OutputError::IsInput { out: shown() });
+        }
         if entry.starts_with(&dir_resolved) {
             return Err(OutputError::FileInside {
                 out: shown(),
@@ -235,7 +335,8 @@ pub fn check_output_file(
         }
     }
     match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() || !force => Err(OutputError::FileExists { out: shown() }),
+        Ok(meta) if meta.is_dir() => Err(OutputError::IsADirectory { out: shown() }),
+        Ok(_) if !force => Err(OutputError::FileExists { out: shown() }),
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(OutputError::io(path, e)),
@@ -260,9 +361,16 @@ pub fn write_output_file(
     let suffix = path
         .extension()
         .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
-    let temp = tempfile::Builder::new()
-        .prefix(".wattshift-")
-        .suffix(&suffix)
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".wattshift-").suffix(&suffix);
+    // An output file gets the mode any new file gets (0666 less the umask), not a temporary
+    // file's 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let temp = builder
         .tempfile_in(parent)
         .map_err(|e| OutputError::io(path, e))?;
     write(temp.path()).map_err(|message| OutputError::Writer {
@@ -386,6 +494,24 @@ pub fn check_output_dir(out: &Path, rules: &OutputRules) -> Result<(), OutputErr
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(OutputError::io(out, e)),
     };
+    // Inside an input, only an earlier output (or an empty directory) may be replaced, even with
+    // --force: anything else there is part of the input.
+    let inside_input = rules
+        .protected
+        .iter()
+        .find(|p| out.starts_with(resolve(p)) && out != resolve(p));
+    if let Some(protected) = inside_input {
+        let ours = meta.is_dir()
+            && foreign_entries(out)
+                .map_err(|e| OutputError::io(out, e))?
+                .is_empty();
+        if !ours {
+            return Err(OutputError::FileInside {
+                out: shown,
+                protected: protected.display().to_string(),
+            });
+        }
+    }
     if rules.force {
         return Ok(());
     }
@@ -395,10 +521,7 @@ pub fn check_output_dir(out: &Path, rules: &OutputRules) -> Result<(), OutputErr
         } else {
             "a file"
         };
-        return Err(OutputError::WouldDestroy {
-            out: shown,
-            what: format!("{what}, not an output directory,"),
-        });
+        return Err(OutputError::NotADirectory { out: shown, what });
     }
     let foreign = foreign_entries(out).map_err(|e| OutputError::io(out, e))?;
     if foreign.is_empty() {
@@ -435,6 +558,15 @@ pub fn write_output_dir(
     // Under the lock, the state may have changed since the first check (another run wrote).
     check_output_dir(shown, rules)?;
     sweep(&parent, &name, out);
+    // A directory that holds the working directory is never swapped away: the shell would be
+    // left in a deleted directory, and a relative OUT would name nothing.
+    let holds_cwd = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.canonicalize().ok())
+        .is_some_and(|cwd| out.is_dir() && cwd.starts_with(resolve(out)));
+    if holds_cwd {
+        return write_in_place(out, files).map_err(|e| OutputError::io(shown, e));
+    }
 
     let pid = std::process::id();
     let staging = parent.join(format!(".{name}.wattshift-staging-{pid}"));
@@ -462,6 +594,52 @@ pub fn write_output_dir(
         let _ = dir.sync_all();
     }
     result.map_err(|e| OutputError::io(shown, e))
+}
+
+/// Writes `files` into the existing directory `out` one by one, each atomically (a temporary
+/// file renamed over its name), for an OUT that holds the working directory. The marker lists
+/// every file before it appears, so a kill at any moment leaves nothing the next run would take
+/// for a user's file; files of the earlier output that this one does not write are removed, and
+/// entries wattshift did not write (kept with `--force`) stay.
+fn write_in_place(out: &Path, files: &[(&str, Vec<u8>)]) -> std::io::Result<()> {
+    let pid = std::process::id();
+    let earlier = marker_entries(out).unwrap_or_default();
+    let partial = |name: &str| format!(".{name}.partial-{pid}");
+    let write_marker = |names: &[String]| -> std::io::Result<()> {
+        let listed: Vec<(&str, Vec<u8>)> = names.iter().map(|n| (n.as_str(), Vec::new())).collect();
+        let temp = out.join(format!("{MARKER}.partial-{pid}"));
+        let mut f = fs::File::create(&temp)?;
+        f.write_all(marker_text(&listed).as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&temp, out.join(MARKER))
+    };
+    let mut listed: Vec<String> = earlier.clone();
+    for (name, _) in files {
+        for entry in [name.to_string(), partial(name)] {
+            if !listed.contains(&entry) {
+                listed.push(entry);
+            }
+        }
+    }
+    write_marker(&listed)?;
+    for (name, bytes) in files {
+        let temp = out.join(partial(name));
+        let mut f = fs::File::create(&temp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&temp, out.join(name))?;
+    }
+    for old in &earlier {
+        if !files.iter().any(|(name, _)| name == old) {
+            let _ = fs::remove_file(out.join(old));
+        }
+    }
+    let names: Vec<String> = files.iter().map(|(name, _)| name.to_string()).collect();
+    write_marker(&names)?;
+    if let Ok(dir) = fs::File::open(out) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 /// Puts `staging` in `out`'s place. What was at `out` ends in `staging`'s place and is removed.

@@ -257,6 +257,16 @@ pub struct ChunkSum {
     pub busy: Vec<f64>,
 }
 
+impl ChunkSum {
+    /// Whether every figure is finite (a value of `None` is no path, not an overflow).
+    pub fn is_finite(&self) -> bool {
+        self.value.is_none_or(f64::is_finite)
+            && [&self.cpu, &self.mem, &self.busy]
+                .iter()
+                .all(|v| v.iter().all(|x| x.is_finite()))
+    }
+}
+
 /// The VM side of the decomposition: the groups of identical VMs, split into chunks.
 pub struct VmSide<'c, 'a> {
     costs: &'c Costs<'a>,

@@ -37,7 +37,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     (
         "io",
         &[
-            "domain", "scoring", "report", "error", "io", "progress", "nodes",
+            "domain", "scoring", "report", "error", "io", "progress", "nodes", "solvers",
         ],
     ),
     ("page", &["domain", "scoring", "chart", "io"]),

@@ -11,6 +11,7 @@ mod feeds;
 mod fixtures;
 mod generate;
 mod heuristics;
+mod hostile;
 mod model_export;
 mod network;
 mod onboarding;

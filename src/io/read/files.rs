@@ -146,6 +146,7 @@ pub(crate) fn read_vms(
             ));
         }
         row.printable("anti_affinity", row.text("anti_affinity"))?;
+        row.uuid_annotation()?;
         let anti_affinity = Some(row.text("anti_affinity"))
             .filter(|label| !label.is_empty())
             .map(str::to_string);

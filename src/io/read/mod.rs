@@ -16,11 +16,14 @@ mod lexers;
 mod nodes;
 mod params;
 mod placement;
+mod prices;
 mod table;
 
 pub(crate) use lexers::parse_rfc3339;
 pub use nodes::read_nodes;
 pub use placement::read_placement;
+pub use prices::{parse_prices, MAX_PRICE_MAGNITUDE};
+pub(crate) use table::{record_line, UTF8_BOM};
 pub(crate) use table::{LINKS_SCHEMA, SITES_SCHEMA, VMS_SCHEMA, WINDOWS_SCHEMA};
 
 use crate::domain::instance::{Instance, Params};

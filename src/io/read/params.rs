@@ -62,6 +62,19 @@ impl Checker<'_> {
             toml::Value::Integer(i) => *i as f64,
             _ => f64::NAN,
         };
+        // TOML reads 1e-400 as 0: a written number that underflows is refused, as in the CSV
+        // files (docs/FORMAT.md §6).
+        let written = self.text.get(value.span()).unwrap_or("").replace('_', "");
+        if number == 0.0 && underflows(written.trim()) {
+            let message = format!(
+                "found {}, which underflows to 0 in double precision (the smallest positive \
+                 number is about 4.9e-324); expected 0 written as 0, or a larger number",
+                written.trim()
+            );
+            self.errors
+                .push((start, InputError::at(FILE, line, key, message)));
+            return;
+        }
         if number.is_finite() && range.contains(number) {
             // Adding zero turns -0 into 0.
             *to = number + 0.0;

@@ -11,6 +11,10 @@ use std::collections::HashMap;
 /// A UTF-8 byte-order mark, which spreadsheet programs write at the start of a file.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The characters an identifier may not begin with: a spreadsheet opening a CSV output starts a
+/// formula at `=`, `+`, `-` and `@`, and a command-line tool an option at `-`.
+const FORMULA_OR_OPTION: &str = "=+-@";
+
 /// A CSV file split into records, not yet interpreted.
 pub(crate) struct CsvFile {
     /// The name errors give for this file.
@@ -96,6 +100,29 @@ impl CsvFile {
     pub(crate) fn table(&self, schema: &Schema) -> Result<Table<'_>, InputError> {
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut annotations = Vec::new();
+        // A first line that names no column at all is no header: nothing of it is echoed, since
+        // the file may be anything (a link to a system file, a file of another format).
+        let names_a_column = self.header.iter().any(|column| {
+            column.starts_with("x_")
+                || schema.required.contains(&column.as_str())
+                || schema.optional.contains(&column.as_str())
+        });
+        if !names_a_column {
+            return Err(InputError::at_line(
+                &self.name,
+                1,
+                format!(
+                    "the first line is not a header of this file: none of its {} names a column; \
+                     expected a header row with {}",
+                    if self.header.len() == 1 {
+                        "1 cell".to_string()
+                    } else {
+                        format!("{} cells", self.header.len())
+                    },
+                    schema.required.join(", ")
+                ),
+            ));
+        }
         for (position, column) in self.header.iter().enumerate() {
             if column.is_empty() {
                 return Err(InputError::at_line(
@@ -340,7 +367,6 @@ impl<'a> Row<'a> {
             .unwrap_or("")
     }
 
-    /// The `x_` cells, name and value, in header order.
     /// The annotations, refusing control characters (they are written into the outputs).
     pub(crate) fn printable_annotations(&self) -> Result<Vec<(String, String)>, InputError> {
         let annotations = self.annotations();
@@ -350,6 +376,7 @@ impl<'a> Row<'a> {
         Ok(annotations)
     }
 
+    /// The `x_` cells, name and value, in header order.
     pub(crate) fn annotations(&self) -> Vec<(String, String)> {
         self.table
             .annotations
@@ -386,7 +413,41 @@ impl<'a> Row<'a> {
             ));
         }
         self.printable(column, cell)?;
+        if let Some(first) = cell
+            .chars()
+            .next()
+            .filter(|c| FORMULA_OR_OPTION.contains(*c))
+        {
+            return Err(self.error(
+                column,
+                format!(
+                    "expected an identifier that does not begin with {}, found {}; ids are \
+                     written into CSV files that spreadsheets open, where a leading =, +, - or @ \
+                     starts a formula, and passed to command-line tools, where a leading - starts \
+                     an option",
+                    quote(&first.to_string()),
+                    quote(cell)
+                ),
+            ));
+        }
         Ok(Some(cell))
+    }
+
+    /// A UUID in the `x_uuid` annotation (the server's id in OpenStack, which the exports pass
+    /// to the `openstack` client and Watcher): empty, or a UUID in any of its usual forms.
+    pub(crate) fn uuid_annotation(&self) -> Result<(), InputError> {
+        let cell = self.text("x_uuid");
+        if cell.is_empty() || uuid::Uuid::try_parse(cell).is_ok() {
+            return Ok(());
+        }
+        Err(self.error(
+            "x_uuid",
+            format!(
+                "expected the server's UUID (such as 6f1c2a8e-0b1d-4c55-9a51-1d0f6f1e2a05) or an \
+                 empty cell, found {}",
+                quote(cell)
+            ),
+        ))
     }
 
     /// Refuses text with control characters (terminal escapes, NUL, line breaks): ids and
