@@ -270,6 +270,20 @@ pub struct ExportArgs {
     /// The instance directory, where it is no longer where summary.json says.
     #[arg(long)]
     pub instance: Option<PathBuf>,
+    /// When window 0 starts (RFC 3339, such as 2024-05-01T08:00:00Z), where windows.csv gives
+    /// no start times: the exports keep the plan's clock from it.
+    #[arg(long, value_parser = rfc3339)]
+    pub start: Option<jiff::Timestamp>,
+    /// Only the migrations: leave out the compute nodes the plan switches on and off.
+    #[arg(long)]
+    pub migrations_only: bool,
+}
+
+/// An RFC 3339 date-time with an offset.
+fn rfc3339(text: &str) -> Result<jiff::Timestamp, String> {
+    text.parse::<jiff::Timestamp>().map_err(|e| {
+        format!("expected an RFC 3339 date-time with an offset, such as 2024-05-01T08:00:00Z ({e})")
+    })
 }
 
 #[derive(Args)]

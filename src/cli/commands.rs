@@ -1123,6 +1123,12 @@ pub fn export(args: &super::args::ExportArgs, target: Target) -> Result<Exit, Fa
     }
     let (moves, skipped) =
         wattshift::openstack::moves(instance, &evaluation, &slots, &packing, &nodes);
+    let power = if args.migrations_only {
+        Vec::new()
+    } else {
+        wattshift::openstack::power_changes(instance, &packing, &nodes)
+    };
+    let clock = wattshift::openstack::window_clock(instance, args.start);
     if let Some(m) = moves
         .iter()
         .find(|m| m.destination_node.is_empty() || m.source_node.is_empty())
@@ -1140,10 +1146,17 @@ pub fn export(args: &super::args::ExportArgs, target: Target) -> Result<Exit, Fa
                 seed.extend_from_slice(n.name.as_bytes());
                 seed.push(0);
             }
-            let plan = wattshift::openstack::watcher_plan(instance, &moves, &skipped, &seed);
+            let plan =
+                wattshift::openstack::watcher_plan(instance, &moves, &skipped, &power, &seed);
             serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n"
         }
-        Target::Openstack => wattshift::openstack::openstack_script(instance, &moves, &skipped),
+        Target::Openstack => wattshift::openstack::openstack_script(
+            instance,
+            &moves,
+            &skipped,
+            &power,
+            clock.as_deref(),
+        ),
     };
     match (&args.output, target) {
         (Some(file), _) => {

@@ -656,9 +656,8 @@ fn extreme_limits_and_prices_are_no_panic() {
     // Prices: 1e308 and a wrong count are refused at the file; a negative price is a price.
     let prices = tmp.path().join("prices.json");
     let result = tmp.path().join("result.json");
-    for (first, ok) in [("1e308", false), ("-3.5", true)] {
-        prices_file(&prices, 24, 2, first);
-        let run = wattshift(&[
+    let shard = || {
+        wattshift(&[
             "shard",
             "instances/paper-testbed",
             "--prices",
@@ -670,7 +669,11 @@ fn extreme_limits_and_prices_are_no_panic() {
             "--out",
             s(&result),
             "--force",
-        ]);
+        ])
+    };
+    for (first, ok) in [("1e308", false), ("-3.5", true)] {
+        prices_file(&prices, 24, 2, first);
+        let run = shard();
         assert_eq!(
             run.status.code(),
             Some(if ok { 0 } else { 2 }),
@@ -688,19 +691,7 @@ fn extreme_limits_and_prices_are_no_panic() {
         }
     }
     prices_file(&prices, 23, 2, "0");
-    let run = wattshift(&[
-        "shard",
-        "instances/paper-testbed",
-        "--prices",
-        s(&prices),
-        "--index",
-        "0",
-        "--count",
-        "1",
-        "--out",
-        s(&result),
-        "--force",
-    ]);
+    let run = shard();
     assert_eq!(run.status.code(), Some(2));
     // 500 000 progress records: the page stays small.
     let out = tmp.path().join("progress");

@@ -160,7 +160,10 @@ fn simulate(
             })
             .fold(0.0, f64::max);
         let uuid = a["uuid"].as_str().unwrap().to_string();
-        if a["action_type"] == "migrate" {
+        if a["action_type"] == "sleep" {
+            let d = a["input_parameters"]["duration"].as_f64().unwrap();
+            end.insert(uuid, start + d);
+        } else if a["action_type"] == "migrate" {
             let resource = a["input_parameters"]["resource_id"]
                 .as_str()
                 .unwrap()
@@ -229,6 +232,26 @@ fn the_watcher_plan_matches_watchers_schema_and_keeps_the_link_concurrency() {
             direction.insert(server(&r["vm"]), (r["from"].clone(), r["to"].clone()));
         }
         let runs = simulate(actions, &duration);
+        // The clock: no migration starts before its window does (the plan's first window with
+        // a migration at 0 s), as Watcher's sleep actions hold each window back.
+        let window_of = |a: &serde_json::Value| -> usize {
+            let d = a["description"].as_str().unwrap();
+            let rest = &d[d.find("in window ").unwrap() + "in window ".len()..];
+            rest[..rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len())]
+                .parse()
+                .unwrap()
+        };
+        let first = migrates.iter().map(|a| window_of(a)).min().unwrap();
+        let window_s = instance.params.window_s();
+        for (a, (start, _, _)) in migrates.iter().zip(&runs) {
+            let due = (window_of(a) - first) as f64 * window_s;
+            assert!(
+                *start >= due - 1e-6,
+                "{name}: {a} at {start} s, due {due} s"
+            );
+        }
         for (start, _, vm) in &runs {
             let busy = runs
                 .iter()
@@ -422,4 +445,182 @@ fn exports_carry_the_rebalances_the_packing_needs() {
         "{}",
         text(&run.stderr)
     );
+}
+
+/// On a fake clock (`date` and `sleep` on PATH that read and advance a file), the executed
+/// script starts no migration before its window, powers a node on before the first VM arrives
+/// and off only after the last has left, and disables a node's service before powering it off.
+#[test]
+fn the_script_keeps_the_plans_clock_and_switches_hosts() {
+    let tmp = TempDir::new("clock");
+    let out = plan("paper-testbed", &tmp);
+    let run = wattshift(&["export", "openstack", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let script = out.join("openstack-migrate.sh");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let clock = tmp.path().join("clock");
+    let log = tmp.path().join("calls.log");
+    // 2024-05-01T00:00:00Z, the testbed's window 0.
+    let epoch0: i64 = 1_714_521_600;
+    std::fs::write(&clock, format!("{epoch0}\n")).unwrap();
+    let tools = [
+        ("date", format!("#!/bin/sh\ncat {}\n", clock.display())),
+        (
+            "sleep",
+            format!(
+                "#!/bin/sh\necho $(( $(cat {c}) + $1 )) > {c}.new && mv {c}.new {c}\n",
+                c = clock.display()
+            ),
+        ),
+        (
+            "openstack",
+            format!(
+                "#!/bin/sh\necho \"$(cat {}) $*\" >> {}\n",
+                clock.display(),
+                log.display()
+            ),
+        ),
+    ];
+    for (name, body) in &tools {
+        let path = bin.join(name);
+        std::fs::write(&path, body).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let executed = std::process::Command::new("bash")
+        .arg(&script)
+        .arg("--execute")
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(executed.status.success(), "{}", text(&executed.stderr));
+    assert!(
+        text(&executed.stdout).contains("waiting"),
+        "{}",
+        text(&executed.stdout)
+    );
+    let calls: Vec<(i64, String)> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (at, call) = l.split_once(' ').unwrap();
+            (at.parse().unwrap(), call.to_string())
+        })
+        .collect();
+    // The migrations, in order of their windows, against the calls.
+    let migrations = rows(&out.join("migrations.csv"));
+    let migrate_calls: Vec<&(i64, String)> = calls
+        .iter()
+        .filter(|(_, c)| c.starts_with("server migrate "))
+        .collect();
+    assert_eq!(migrate_calls.len(), migrations.len());
+    let window_of = |at: i64| ((at - epoch0) / 3600) as usize;
+    for ((at, call), m) in migrate_calls.iter().zip(&migrations) {
+        let window: usize = m["window"].parse().unwrap();
+        let start: f64 = m["start_s"].parse().unwrap();
+        let due = epoch0 + window as i64 * 3600 + start.ceil() as i64;
+        assert!(*at >= due, "{call} at {at}, due {due}");
+        assert_eq!(window_of(*at), window, "{call}");
+    }
+    // Power: on before the window's first arrival, off after its last departure, the service
+    // enabled after power on and disabled before power off.
+    let position = |pred: &dyn Fn(&str) -> bool| calls.iter().position(|(_, c)| pred(c));
+    let mut switched = 0;
+    for (k, (at, call)) in calls.iter().enumerate() {
+        let window = window_of(*at);
+        let migrations_here: Vec<usize> = calls
+            .iter()
+            .enumerate()
+            .filter(|(_, (a, c))| c.starts_with("server migrate ") && window_of(*a) == window)
+            .map(|(i, _)| i)
+            .collect();
+        if let Some(node) = call.strip_prefix("baremetal node power on -- ") {
+            switched += 1;
+            assert!(
+                migrations_here.iter().all(|&i| i > k),
+                "{call} after an arrival"
+            );
+            let enable = position(&|c: &str| {
+                c == format!("compute service set --enable -- {node} nova-compute")
+            })
+            .unwrap();
+            assert!(enable > k);
+        }
+        if let Some(node) = call.strip_prefix("baremetal node power off -- ") {
+            switched += 1;
+            assert!(
+                migrations_here.iter().all(|&i| i < k),
+                "{call} before a departure"
+            );
+            let disable = position(&|c: &str| {
+                c == format!("compute service set --disable --disable-reason wattshift -- {node} nova-compute")
+            })
+            .unwrap();
+            assert!(disable < k);
+        }
+    }
+    // The testbed's plan fills Eemshaven's host at 08:00 and empties it at 15:00.
+    assert_eq!(switched, 2, "{calls:?}");
+    // Without start times, --execute is refused; --migrations-only leaves the hosts alone.
+    let run = wattshift(&[
+        "export",
+        "openstack",
+        out.to_str().unwrap(),
+        "--migrations-only",
+        "--output",
+        tmp.path().join("only.sh").to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let only = std::fs::read_to_string(tmp.path().join("only.sh")).unwrap();
+    assert!(!only.contains("baremetal") && !only.contains("compute service set"));
+    // An instance without start times: the script refuses --execute, unless the export is
+    // given --start.
+    let dir = tmp.path().join("no-starts");
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(repo("instances/paper-testbed")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    let windows = std::fs::read_to_string(dir.join("windows.csv")).unwrap();
+    let stripped: String = windows
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n")
+        .collect();
+    std::fs::write(dir.join("windows.csv"), stripped).unwrap();
+    let plain = tmp.path().join("plain");
+    let run = crate::cli::plan_dir(&dir, &plain, &["-q"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    for (extra, refused) in [
+        (&[][..], true),
+        (&["--start", "2024-05-01T00:00:00Z"][..], false),
+    ] {
+        let file = tmp.path().join(format!("plain-{refused}.sh"));
+        let mut args = vec!["export", "openstack", plain.to_str().unwrap(), "--output"];
+        args.push(file.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let run = wattshift(&args);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        std::fs::write(&clock, format!("{epoch0}\n")).unwrap();
+        let executed = std::process::Command::new("bash")
+            .arg(&file)
+            .arg("--execute")
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            executed.status.success(),
+            !refused,
+            "{}",
+            text(&executed.stderr)
+        );
+        if refused {
+            assert!(text(&executed.stderr).contains("refusing to --execute"));
+        }
+    }
 }
