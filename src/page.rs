@@ -567,10 +567,19 @@ impl PlanPage<'_> {
                 "pay-most",
                 ranked.iter().take(10).copied().collect(),
             ));
+            // Never one of the ten above: the two tables do not overlap.
+            let least = (ranked.len() - 10).min(10);
             out.push_str(&table(
-                "The ten migrations that pay least",
+                &format!(
+                    "The {} migrations that pay least",
+                    if least == 10 {
+                        "ten".to_string()
+                    } else {
+                        least.to_string()
+                    }
+                ),
                 "pay-least",
-                ranked.iter().rev().take(10).copied().collect(),
+                ranked.iter().rev().take(least).copied().collect(),
             ));
         }
     }

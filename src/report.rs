@@ -31,6 +31,18 @@ pub struct Summary {
     pub savings_eur: Option<f64>,
     /// 100 × (baseline − objective) / |baseline|.
     pub savings_pct: Option<f64>,
+    /// The stay baseline's emissions less the plan's, kg CO2e; null where the baseline is.
+    pub carbon_saved_kg: Option<f64>,
+    /// Where staying breaks a rule (so `baseline_eur` is null): the cost of the stay plan made
+    /// feasible by the repair every heuristic starts from (the fewest moves that fix it, window
+    /// by window), EUR; null where staying holds or no repair was found.
+    pub repaired_baseline_eur: Option<f64>,
+    /// repaired baseline − objective, EUR.
+    pub repaired_savings_eur: Option<f64>,
+    /// Migrations of the VM that migrates most.
+    pub most_migrations_per_vm: Option<usize>,
+    /// The median over VMs of their migrations (VMs that never move count as 0).
+    pub median_migrations_per_vm: Option<f64>,
     /// The configuration that made the plan.
     pub solver: String,
     /// How the solve ended.
@@ -142,6 +154,14 @@ pub fn build_plan_report(
     let baseline = evaluate(costs, &Plan::stay(instance));
     let baseline_violations: Vec<String> = baseline.named_violations(costs);
     let baseline_eur = baseline.is_feasible().then_some(baseline.objective_eur);
+    let baseline_carbon_kg = baseline.carbon_kg;
+    let repaired = if baseline.is_feasible() {
+        None
+    } else {
+        crate::solvers::repair::repair(costs, &Plan::stay(instance))
+            .map(|plan| evaluate(costs, &plan))
+            .filter(Evaluation::is_feasible)
+    };
     let mut summary = Summary {
         objective_eur: None,
         energy_eur: None,
@@ -153,6 +173,11 @@ pub fn build_plan_report(
         baseline_eur,
         savings_eur: None,
         savings_pct: None,
+        carbon_saved_kg: None,
+        repaired_baseline_eur: repaired.as_ref().map(|e| e.objective_eur),
+        repaired_savings_eur: None,
+        most_migrations_per_vm: None,
+        median_migrations_per_vm: None,
         solver: solver.to_string(),
         status: outcome.status,
         stop_reason: StopReason::NoImprovement,
@@ -199,7 +224,25 @@ pub fn build_plan_report(
         summary.savings_eur = Some(baseline - objective);
         summary.savings_pct =
             (baseline != 0.0).then(|| 100.0 * (baseline - objective) / baseline.abs());
+        summary.carbon_saved_kg = Some(baseline_carbon_kg - evaluation.carbon_kg);
     }
+    if let Some(repaired) = &repaired {
+        summary.repaired_savings_eur = Some(repaired.objective_eur - objective);
+    }
+    let mut per_vm = vec![0usize; instance.num_vms()];
+    for m in &evaluation.migrations {
+        per_vm[m.vm] += 1;
+    }
+    per_vm.sort_unstable();
+    summary.most_migrations_per_vm = per_vm.last().copied();
+    summary.median_migrations_per_vm = (!per_vm.is_empty()).then(|| {
+        let n = per_vm.len();
+        if n % 2 == 1 {
+            per_vm[n / 2] as f64
+        } else {
+            (per_vm[n / 2 - 1] + per_vm[n / 2]) as f64 / 2.0
+        }
+    });
     let tolerance = OBJECTIVE_TOLERANCE * objective.abs().max(1.0);
     if let Some(own) = outcome.objective_eur {
         if (own - objective).abs() > tolerance {

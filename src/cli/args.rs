@@ -279,6 +279,41 @@ pub struct ExportArgs {
     pub migrations_only: bool,
 }
 
+/// `--solver`: any text (a configuration may be a path, checked once read), offering the
+/// solvers and the shipped configurations as the values that shell completions list.
+#[derive(Clone)]
+struct SolverName;
+
+impl clap::builder::TypedValueParser for SolverName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let names = std::iter::once("auto")
+            .chain(wattshift::solvers::SOLVERS.iter().map(|(name, _)| *name))
+            .chain(wattshift::config::SHIPPED.iter().map(|(name, _)| *name));
+        let mut unique: Vec<&str> = Vec::new();
+        for name in names {
+            if !unique.contains(&name) {
+                unique.push(name);
+            }
+        }
+        Some(Box::new(
+            unique.into_iter().map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
 /// An RFC 3339 date-time with an offset.
 fn rfc3339(text: &str) -> Result<jiff::Timestamp, String> {
     text.parse::<jiff::Timestamp>().map_err(|e| {
@@ -364,7 +399,7 @@ pub struct BenchArgs {
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// A solver or configuration, as for plan; repeat for each.
-    #[arg(long = "solver", required = true)]
+    #[arg(long = "solver", required = true, value_parser = SolverName, hide_possible_values = true)]
     pub solvers: Vec<String>,
     #[command(flatten)]
     pub run: RunArgs,
@@ -556,7 +591,7 @@ pub struct PlanArgs {
     /// Solver or configuration: auto (exact where its MILP is small, else fleet), a solver
     /// (exact, windows, fleet, greedy, pabfd, paths, local, stay), a configuration shipped in
     /// solvers/ (e.g. windows-6), or a path to a .toml file.
-    #[arg(long, default_value = "auto")]
+    #[arg(long, default_value = "auto", value_parser = SolverName, hide_possible_values = true)]
     pub solver: String,
     /// Relative optimality gap at which to stop (default 1e-6).
     #[arg(long, allow_negative_numbers = true, value_parser = non_negative_f64)]

@@ -141,6 +141,8 @@ pub fn man(root: clap::Command, command: Option<&str>) -> Result<Exit, Failure> 
                 .name(title)
                 .bin_name(format!("wattshift {name}"))
                 .version(env!("CARGO_PKG_VERSION"))
+                // The version is the page's; `-V` is the root command's flag alone.
+                .disable_version_flag(true)
         }
     };
     let mut bytes = Vec::new();
@@ -193,16 +195,27 @@ pub const VALIDATE_MAX_ERRORS: usize = 100;
 pub fn validate(dir: &Path, json: bool) -> Result<Exit, Failure> {
     match read_instance_all(dir, VALIDATE_MAX_ERRORS) {
         Ok(instance) => {
+            let overview = render::overview(&instance);
             if json {
-                let overview = render::overview(&instance);
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&overview).unwrap_or_default()
                 );
             } else {
                 print!("{}", render::instance(&instance));
+                for found in &overview.starting_placement_breaks {
+                    eprintln!("warning: {}", found.message);
+                }
+                for reason in &overview.infeasible_because {
+                    eprintln!("error: {reason}");
+                }
             }
-            Ok(Exit::Done)
+            // Well-formed files, but no plan can exist: infeasible, as `plan` would find.
+            Ok(if overview.infeasible_because.is_empty() {
+                Exit::Done
+            } else {
+                Exit::Infeasible
+            })
         }
         Err(report) => {
             if json {
@@ -1304,7 +1317,10 @@ pub fn explain(out: &Path, options: &ExplainOptions) -> Result<Exit, Failure> {
     } else if vm.is_some() {
         print!("{}", render::explain_vm(instance, &migrations, &stays));
     } else {
-        print!("{}", render::explain_ranked(instance, &migrations, &stays));
+        print!(
+            "{}",
+            render::explain_ranked(instance, &migrations, &stays, &output.summary)
+        );
     }
     Ok(Exit::Done)
 }

@@ -38,6 +38,11 @@ pub struct Overview {
     /// Classes of identical VMs, and the whole-horizon MILP's flow columns (about).
     pub vm_classes: usize,
     pub flow_columns: u64,
+    /// The rules the starting placement breaks (warnings: a plan can still fix them).
+    pub starting_placement_breaks: Vec<wattshift::scoring::start::StartBreak>,
+    /// What makes every plan infeasible that validate can see (anti-affinity groups larger
+    /// than the sites they may share).
+    pub infeasible_because: Vec<String>,
 }
 
 /// One site of an [`Overview`].
@@ -121,6 +126,8 @@ pub fn overview(instance: &Instance) -> Overview {
         concurrency: params.concurrency,
         vm_classes: size.vm_classes,
         flow_columns: size.flow_columns as u64,
+        starting_placement_breaks: wattshift::scoring::start::starting_placement_breaks(&costs),
+        infeasible_because: wattshift::scoring::start::unspreadable_groups(&costs),
     }
 }
 
@@ -216,7 +223,12 @@ fn fmt_opt(x: Option<f64>, digits: usize) -> String {
 
 /// One human line (and a few more) of a summary.
 pub fn summary(s: &Summary) -> String {
-    let mut out = format!("solver {}: {}", s.solver, s.status);
+    let mut out = format!(
+        "solver {}: {} ({})",
+        s.solver,
+        s.status,
+        stop_reason_text(s.stop_reason)
+    );
     if let Some(objective) = s.objective_eur {
         out.push_str(&format!(
             "\n  objective {objective:.6} EUR (energy {} + carbon {} + migrations {})",
@@ -224,16 +236,40 @@ pub fn summary(s: &Summary) -> String {
             fmt_opt(s.carbon_eur, 6),
             fmt_opt(s.migration_eur, 6)
         ));
+        if s.baseline_violations.is_empty() {
+            {
+                out.push_str(&format!(
+                    "\n  baseline (stay) {} EUR, savings {} EUR ({} %), {} kg CO2e saved",
+                    fmt_opt(s.baseline_eur, 6),
+                    fmt_opt(s.savings_eur, 6),
+                    fmt_opt(s.savings_pct, 2),
+                    fmt_opt(s.carbon_saved_kg, 3)
+                ));
+            }
+        } else {
+            {
+                out.push_str(&format!(
+                    "\n  no stay baseline: staying breaks {} ({})",
+                    count(s.baseline_violations.len(), "rule", "rules"),
+                    s.baseline_violations.first().map_or("", String::as_str)
+                ));
+                if let Some(repaired) = s.repaired_baseline_eur {
+                    out.push_str(&format!(
+                        "\n  baseline (stay, repaired) {repaired:.6} EUR, savings {} EUR",
+                        fmt_opt(s.repaired_savings_eur, 6)
+                    ));
+                }
+            }
+        }
         out.push_str(&format!(
-            "\n  baseline (stay) {} EUR, savings {} EUR ({} %)",
-            fmt_opt(s.baseline_eur, 6),
-            fmt_opt(s.savings_eur, 6),
-            fmt_opt(s.savings_pct, 2)
-        ));
-        out.push_str(&format!(
-            "\n  {} ({} late), grid {} kWh, {} kg CO2e",
+            "\n  {} ({} late{}), grid {} kWh, {} kg CO2e",
             count(s.migrations.unwrap_or(0), "migration", "migrations"),
             s.late_migrations.unwrap_or(0),
+            match (s.most_migrations_per_vm, s.median_migrations_per_vm) {
+                (Some(most), Some(median)) if s.migrations.unwrap_or(0) > 0 =>
+                    format!("; per VM at most {most}, median {median}"),
+                _ => String::new(),
+            },
             fmt_opt(s.grid_kwh, 3),
             fmt_opt(s.carbon_kg, 3)
         ));
@@ -246,6 +282,19 @@ pub fn summary(s: &Summary) -> String {
     }
     out.push_str(&format!("\n  runtime {:.2} s", s.runtime_s));
     out
+}
+
+/// A stop reason as the text summary says it.
+fn stop_reason_text(reason: wattshift::solvers::StopReason) -> &'static str {
+    use wattshift::solvers::StopReason;
+    match reason {
+        StopReason::Optimal => "proven optimal",
+        StopReason::GapReached => "gap reached",
+        StopReason::TimeLimit => "time limit",
+        StopReason::Interrupted => "interrupted",
+        StopReason::NoImprovement => "no improvement found",
+        StopReason::Infeasible => "infeasible",
+    }
 }
 
 /// What `evaluate` prints: the costs, then every broken constraint.
@@ -395,9 +444,10 @@ fn window_name(instance: &Instance, t: usize) -> String {
 fn migration_line(instance: &Instance, m: &MigrationExplanation) -> String {
     let sites = &instance.sites;
     let stay = m.savings_eur.len();
-    let payback = match m.payback_windows {
-        Some(k) => format!("pays back in {}", count(k, "window", "windows")),
-        None => "never pays back during its stay".to_string(),
+    let payback = match (&m.forced_by, m.payback_windows) {
+        (Some(rule), _) => format!("forced by the starting placement's {rule}"),
+        (None, Some(k)) => format!("pays back in {}", count(k, "window", "windows")),
+        (None, None) => "never pays back during its stay".to_string(),
     };
     let back = m
         .returns_at
@@ -473,14 +523,30 @@ pub fn explain_ranked(
     instance: &Instance,
     migrations: &[MigrationExplanation],
     stays: &[StayExplanation],
+    summary: &serde_json::Value,
 ) -> String {
     let mut out = String::new();
     let total: f64 = migrations.iter().map(|m| m.migration.cost_eur).sum();
-    let net: f64 = migrations.iter().map(|m| m.net_eur).sum();
+    // The headline is the plan's own saving: single-VM savings do not add up where VMs move
+    // together to empty a host.
+    let plan_saving = match (
+        summary["savings_eur"].as_f64(),
+        summary["repaired_savings_eur"].as_f64(),
+    ) {
+        (Some(s), _) => format!("the plan saves {s:.6} EUR against staying"),
+        (None, Some(s)) => format!(
+            "staying breaks a rule; the plan saves {s:.6} EUR against the repaired stay plan"
+        ),
+        (None, None) => "the plan has no stay baseline to compare with".to_string(),
+    };
     out.push_str(&format!(
-        "{} costing {total:.6} EUR, net {net:+.6} EUR after what they save\n",
+        "{} costing {total:.6} EUR; {plan_saving}\n",
         count(migrations.len(), "migration", "migrations")
     ));
+    out.push_str(
+        "(each migration's saving below is its VM's own, with every other VM where the plan \
+         puts it; VMs that move together to empty a host save more together than the sum)\n",
+    );
     let mut ranked: Vec<&MigrationExplanation> = migrations.iter().collect();
     ranked.sort_by(|a, b| b.net_eur.total_cmp(&a.net_eur));
     if !ranked.is_empty() {
@@ -490,7 +556,8 @@ pub fn explain_ranked(
         }
         if ranked.len() > 10 {
             out.push_str("\nmigrations that pay least:\n");
-            for m in ranked.iter().rev().take(10) {
+            // Never one of those above: the two lists do not overlap.
+            for m in ranked.iter().rev().take((ranked.len() - 10).min(10)) {
                 out.push_str(&format!("  {}\n", migration_line(instance, m)));
             }
         }
@@ -571,6 +638,7 @@ pub fn explain_json(
                 "net_eur": m.net_eur,
                 "payback_windows": m.payback_windows,
                 "returns_at": m.returns_at,
+                "forced_by": m.forced_by,
             })
         })
         .collect();
@@ -674,6 +742,11 @@ mod tests {
             baseline_eur: None,
             savings_eur: None,
             savings_pct: None,
+            carbon_saved_kg: None,
+            repaired_baseline_eur: None,
+            repaired_savings_eur: None,
+            most_migrations_per_vm: None,
+            median_migrations_per_vm: None,
             solver: "exact".into(),
             status: Status::Unknown,
             stop_reason: wattshift::solvers::StopReason::TimeLimit,
@@ -693,7 +766,7 @@ mod tests {
             settings: None,
             instance: None,
         });
-        assert_eq!(text, "solver exact: unknown\n  runtime 1.23 s");
+        assert_eq!(text, "solver exact: unknown (time limit)\n  runtime 1.23 s");
     }
 
     #[test]

@@ -120,6 +120,10 @@ pub struct MigrationExplanation {
     pub payback_windows: Option<usize>,
     /// The window at whose start it moves back to its old site, if it does.
     pub returns_at: Option<usize>,
+    /// Where the move is forced, whatever it saves: the rule the starting placement breaks
+    /// that it mends (a first move out of a site the VM may not use, too far from its users,
+    /// shared with its anti-affinity group, or over capacity).
+    pub forced_by: Option<String>,
 }
 
 /// Every migration of `plan`, explained, in the evaluation's order (window, then VM).
@@ -131,6 +135,21 @@ pub fn explain_migrations(
     let instance = costs.instance;
     let windows = instance.num_windows();
     let loads = Loads::new(costs, plan);
+    let breaks = crate::scoring::start::starting_placement_breaks(costs);
+    // The rule a window-0 move of VM `v` out of `from` mends, if the start breaks one there.
+    let forced_by = |v: usize, from: usize| -> Option<String> {
+        let vm = &instance.vms[v].id;
+        let site = &instance.sites[from].id;
+        breaks
+            .iter()
+            .find(|b| &b.site == site && (b.vms.contains(vm) || b.rule == "capacity"))
+            .map(|b| match b.rule {
+                "capacity" => format!("capacity: the starting placement overloads {site}"),
+                "allowed_sites" => format!("allowed_sites: {vm} may not run at {site}"),
+                "latency" => format!("latency: {site} is too far from {vm}'s users"),
+                _ => format!("anti_affinity: {vm} shares {site} with its group at the start"),
+            })
+    };
     evaluation
         .migrations
         .iter()
@@ -154,6 +173,11 @@ pub fn explain_migrations(
                 payback_windows: payback_windows.map(|k| k + 1),
                 returns_at: (m.window + 1..windows)
                     .find(|&w| plan.site[[v, w]] == m.from && plan.site[[v, w - 1]] != m.from),
+                forced_by: if m.window == 0 {
+                    forced_by(v, m.from)
+                } else {
+                    None
+                },
                 savings_eur,
             }
         })

@@ -9,3 +9,4 @@ pub mod explain;
 pub mod migration;
 pub mod network;
 pub mod schedule;
+pub mod start;

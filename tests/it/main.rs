@@ -16,6 +16,7 @@ mod model_export;
 mod network;
 mod onboarding;
 mod openstack;
+mod operations;
 mod oracle;
 mod pipelines;
 mod random_oracle;
