@@ -5,9 +5,9 @@
 use crate::config::SolverConfig;
 use crate::domain::instance::Instance;
 use crate::progress::Event;
+use crate::report::build_plan_report;
 use crate::scoring::costs::Costs;
-use crate::scoring::evaluate::evaluate;
-use crate::solvers::Status;
+use crate::solvers::{Status, StopReason};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -20,16 +20,26 @@ pub struct BenchRow {
     pub config: String,
     /// The solver the configuration runs.
     pub solver: String,
-    /// How the solve ended.
+    /// How the solve ended, as `plan` reports it (a claim of optimality its bound does not
+    /// support is `feasible`).
     pub status: Status,
+    /// Why the search stopped, as in summary.json.
+    pub stop_reason: StopReason,
     /// The evaluator's cost of the plan, EUR.
     pub objective_eur: Option<f64>,
+    /// What the plan saves against staying, EUR (against the repaired stay plan where staying
+    /// breaks a rule).
+    pub savings_eur: Option<f64>,
     /// The configuration's own proven lower bound, EUR.
     pub bound_eur: Option<f64>,
     /// The best lower bound known for the instance: the largest any configuration proved.
     pub best_bound_eur: Option<f64>,
     /// (objective − best bound) / |objective|.
     pub gap_to_best_bound: Option<f64>,
+    /// The best feasible plan any configuration found on the instance, EUR.
+    pub best_objective_eur: Option<f64>,
+    /// (objective − best objective) / |objective|: how far the plan is from the best one found.
+    pub gap_to_best_plan: Option<f64>,
     /// Wall time of the solve, s.
     pub runtime_s: f64,
     /// Number of migrations in the plan.
@@ -111,19 +121,28 @@ pub fn run(
             }
             let outcome = config.solver.solve(&costs, &config.common, started);
             let runtime_s = started.elapsed().as_secs_f64();
-            let evaluation = outcome.plan.as_ref().map(|plan| evaluate(&costs, plan));
+            // Judged as `plan` judges it: the evaluator's figures, and a claim of optimality
+            // checked against the bound.
+            let report =
+                build_plan_report(&costs, &config.name, &outcome, &config.common, runtime_s);
+            let evaluation = report.solved.as_ref().map(|s| &s.evaluation);
+            let summary = &report.summary;
             rows.push(BenchRow {
                 instance: name.clone(),
                 config: config.name.clone(),
                 solver: config.solver.name().to_string(),
-                status: outcome.status,
-                objective_eur: evaluation.as_ref().map(|e| e.objective_eur),
+                status: summary.status,
+                stop_reason: summary.stop_reason,
+                objective_eur: evaluation.map(|e| e.objective_eur),
+                savings_eur: summary.savings_eur.or(summary.repaired_savings_eur),
                 bound_eur: outcome.bound_eur,
                 best_bound_eur: None,
                 gap_to_best_bound: None,
+                best_objective_eur: None,
+                gap_to_best_plan: None,
                 runtime_s,
-                migrations: evaluation.as_ref().map(|e| e.migrations.len()),
-                feasible: evaluation.as_ref().is_some_and(|e| e.is_feasible()),
+                migrations: evaluation.map(|e| e.migrations.len()),
+                feasible: evaluation.is_some_and(|e| e.is_feasible()),
                 run,
                 seed,
                 history: progress.snapshot().history,
@@ -142,8 +161,17 @@ pub fn run(
             .fold(None, |acc: Option<f64>, b| {
                 Some(acc.map_or(b, |a| a.max(b)))
             });
+        let best_plan = best_objective.is_finite().then_some(best_objective);
         for row in &mut rows[first..] {
             row.best_bound_eur = best_bound;
+            row.best_objective_eur = best_plan;
+            row.gap_to_best_plan = match (row.objective_eur, best_plan) {
+                (Some(o), Some(b)) if o != 0.0 && row.feasible => {
+                    Some(((o - b) / o.abs()).max(0.0))
+                }
+                (Some(_), Some(_)) if row.feasible => Some(0.0),
+                _ => None,
+            };
             row.gap_to_best_bound = match (row.objective_eur, best_bound) {
                 (Some(o), Some(b)) if o != 0.0 && row.feasible => {
                     Some(((o - b) / o.abs()).max(0.0))
@@ -169,14 +197,22 @@ fn pct(x: Option<f64>) -> String {
 /// The columns of the table and Markdown exports, each with its header and how a row shows it,
 /// in one list: names are aligned left, figures right.
 #[allow(clippy::type_complexity)]
-const COLUMNS: [(&str, bool, fn(&BenchRow) -> String); 10] = [
+const COLUMNS: [(&str, bool, fn(&BenchRow) -> String); 13] = [
     ("instance", false, |r| r.instance.clone()),
     ("config", false, |r| r.config.clone()),
     ("status", false, |r| r.status.to_string()),
+    ("stop_reason", false, |r| {
+        serde_json::to_value(r.stop_reason)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    }),
     ("objective_eur", true, |r| cell(r.objective_eur, 6)),
+    ("savings_eur", true, |r| cell(r.savings_eur, 6)),
     ("bound_eur", true, |r| cell(r.bound_eur, 6)),
     ("best_bound_eur", true, |r| cell(r.best_bound_eur, 6)),
-    ("gap_to_best", true, |r| pct(r.gap_to_best_bound)),
+    ("gap_to_best_bound", true, |r| pct(r.gap_to_best_bound)),
+    ("gap_to_best_plan", true, |r| pct(r.gap_to_best_plan)),
     ("runtime_s", true, |r| format!("{:.2}", r.runtime_s)),
     ("migrations", true, |r| {
         r.migrations.map_or("-".into(), |m| m.to_string())
@@ -548,10 +584,14 @@ mod tests {
             config: config.into(),
             solver: config.into(),
             status: Status::Feasible,
+            stop_reason: StopReason::TimeLimit,
             objective_eur: Some(objective),
+            savings_eur: Some(20.0 - objective),
             bound_eur: bound,
             best_bound_eur: Some(9.0),
             gap_to_best_bound: Some((objective - 9.0) / objective),
+            best_objective_eur: Some(10.0),
+            gap_to_best_plan: Some((objective - 10.0) / objective),
             runtime_s: 0.5,
             migrations: Some(3),
             feasible: true,

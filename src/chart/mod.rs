@@ -232,7 +232,18 @@ impl LineChart {
         let ys: Vec<f64> = all.iter().map(|p| p.1).collect();
         let tx = ticks(&xs, self.x.scale);
         let ty = ticks(&ys, self.y.scale);
-        let (w, h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
+        // The legend sits below the plotting area, two entries to a row, and names only the
+        // series that have something to draw.
+        let legend: Vec<usize> = (0..self.series.len())
+            .filter(|&i| !points[i].is_empty())
+            .collect();
+        let legend_rows = legend.len().div_ceil(2);
+        let band = if legend_rows == 0 {
+            0.0
+        } else {
+            14.0 * legend_rows as f64 + 4.0
+        };
+        let (w, h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM - band);
         let map = |v: f64, t: &Ticks, scale: Scale| match scale {
             Scale::Linear => (v - t.lo) / (t.hi - t.lo),
             Scale::Log => (v.log10() - t.lo.log10()) / (t.hi.log10() - t.lo.log10()),
@@ -280,7 +291,7 @@ impl LineChart {
             out,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
             LEFT + w / 2.0,
-            HEIGHT - 8.0,
+            HEIGHT - 8.0 - band,
             escape(&self.x.label)
         );
         let _ = write!(
@@ -299,6 +310,9 @@ impl LineChart {
         }
         // Series, then the legend.
         for (i, (series, pts)) in self.series.iter().zip(&points).enumerate() {
+            if pts.is_empty() {
+                continue;
+            }
             let colour = PALETTE[series.colour.unwrap_or(i) % PALETTE.len()];
             let path: Vec<String> = pts
                 .iter()
@@ -315,7 +329,8 @@ impl LineChart {
                 path.join(" "),
                 escape(&series.name)
             );
-            if !series.dashed {
+            // A lone point draws no line: it gets its mark even on a dashed series.
+            if !series.dashed || pts.len() == 1 {
                 for &(x, y) in pts {
                     let _ = write!(
                         out,
@@ -328,14 +343,26 @@ impl LineChart {
                     );
                 }
             }
-            let ly = TOP + 12.0 + 14.0 * i as f64;
+            let Some(k) = legend.iter().position(|&j| j == i) else {
+                continue;
+            };
+            let lx = LEFT + (k % 2) as f64 * (w / 2.0);
+            // Half the plot's width holds about 28 characters; a longer name is cut, whole in
+            // its tooltip.
+            let shown: String = if series.name.chars().count() > 28 {
+                series.name.chars().take(27).collect::<String>() + "…"
+            } else {
+                series.name.clone()
+            };
+            let ly = HEIGHT - band + 10.0 + 14.0 * (k / 2) as f64;
             let _ = write!(
                 out,
-                r#"<line x1="{:.1}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}">{}</text>"#,
-                LEFT + 8.0,
-                LEFT + 26.0,
-                LEFT + 30.0,
+                r#"<line class="legend" x1="{:.1}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}">{}<title>{}</title></text>"#,
+                lx,
+                lx + 18.0,
+                lx + 22.0,
                 ly + 4.0,
+                escape(&shown),
                 escape(&series.name)
             );
         }
@@ -447,5 +474,53 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 2);
         assert!(svg.contains("t &lt;&amp;&gt;"));
         assert!(!svg.contains("NaN") && !svg.contains("inf"));
+    }
+
+    #[test]
+    fn the_legend_lies_below_the_plot_and_names_only_series_with_points() {
+        let series = |name: &str, points: Vec<(f64, f64)>, dashed: bool| Series {
+            name: name.into(),
+            points,
+            dashed,
+            colour: None,
+        };
+        let chart = LineChart::over_time(
+            "progress",
+            vec![
+                series("plan", vec![(0.0, 2.0), (1.0, 1.0)], false),
+                series("bound", vec![(0.5, 0.5)], true),
+                series("nothing", vec![], false),
+            ],
+        );
+        let svg = chart.standalone("c");
+        // Two legend entries, none for the empty series.
+        assert_eq!(svg.matches(r#"class="legend""#).count(), 2, "{svg}");
+        assert!(!svg.contains(">nothing<"));
+        // The plotting area ends above every legend entry.
+        let rect = svg.find("<rect ").unwrap();
+        let height: f64 = svg[rect..]
+            .split("height=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let bottom = TOP + height;
+        for part in svg.split(r#"class="legend" x1=""#).skip(1) {
+            let y: f64 = part
+                .split("y1=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(y > bottom, "legend at {y}, plot to {bottom}");
+        }
+        // The lone bound point has its mark though its series is dashed: 2 + 1 circles.
+        assert_eq!(svg.matches("<circle").count(), 3);
     }
 }

@@ -30,7 +30,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
     (
         "bench",
         &[
-            "domain", "scoring", "solvers", "config", "progress", "chart",
+            "domain", "scoring", "solvers", "config", "progress", "chart", "report",
         ],
     ),
     ("generate", &["domain", "scoring", "rng", "generate"]),

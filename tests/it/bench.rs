@@ -125,14 +125,36 @@ fn bench_compares_configurations_in_every_format() {
         assert!(gap >= 0.0);
         if row["config"] == "exact" {
             assert!(gap <= 1e-6, "{row}");
+            // The best plan any configuration found is exact's, and the stop reason is plan's.
+            assert_eq!(row["gap_to_best_plan"], 0.0, "{row}");
+            assert_eq!(row["stop_reason"], "optimal", "{row}");
         }
+        if row["config"] == "stay" {
+            assert_eq!(row["savings_eur"], 0.0, "{row}");
+        }
+        assert!(
+            row["gap_to_best_plan"].as_f64().unwrap() <= gap + 1e-12,
+            "{row}"
+        );
     }
     let csv = run("csv");
     assert_eq!(csv.lines().count(), 7);
-    assert!(csv.starts_with("instance,config,solver,status,objective_eur"));
+    assert!(csv.starts_with("instance,config,solver,status,stop_reason,objective_eur,savings_eur"));
     assert!(run("markdown").starts_with("| instance | config |"));
     let table = run("table");
     assert!(table.lines().nth(1).unwrap().contains("exact"));
+    // One name per column: every header of the table is a field of the CSV and the JSON.
+    let csv_header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    for name in table.lines().next().unwrap().split_whitespace() {
+        assert!(
+            csv_header.contains(&name),
+            "table column {name} is not in the CSV"
+        );
+        assert!(
+            rows[0].get(name).is_some(),
+            "table column {name} is not in the JSON"
+        );
+    }
     // Results are deterministic, runtimes aside.
     let again: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
     for (a, b) in rows.iter().zip(again.as_array().unwrap()) {
