@@ -36,9 +36,14 @@ fn input_error(py: Python<'_>, e: RustInputError) -> PyErr {
 type PlanFiles = (String, String, String, String);
 
 /// Plans the instance in `dir` as `wattshift plan` does, without writing anything, and returns
-/// the four outputs as text.
+/// the four outputs as text and whether a signal (Ctrl-C) stopped the solve. The solve runs on
+/// its own thread while this one, every 50 ms, lets Python run its signal handlers (a
+/// KeyboardInterrupt there stops the solve as the CLI's Ctrl-C does: the best plan so far is
+/// kept) and calls `progress(elapsed_s, objective_eur, bound_eur, phase)` whenever the best
+/// plan, the bound or the phase changed.
 #[pyfunction]
-#[pyo3(signature = (dir, solver="auto", time_limit=None, gap=None, threads=None, seed=None))]
+#[pyo3(signature = (dir, solver="auto", time_limit=None, gap=None, threads=None, seed=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
 fn plan(
     py: Python<'_>,
     dir: &str,
@@ -47,69 +52,129 @@ fn plan(
     gap: Option<f64>,
     threads: Option<usize>,
     seed: Option<u64>,
-) -> PyResult<PlanFiles> {
-    let dir = dir.to_string();
-    let solver = solver.to_string();
-    let result = py.allow_threads(
-        move || -> Result<Result<PlanFiles, String>, RustInputError> {
-            let started = Instant::now();
-            let instance = read_instance(Path::new(&dir))?;
-            let costs = Costs::new(&instance);
-            let name = if solver == "auto" {
-                wattshift::solvers::auto_solver(&costs).0.to_string()
-            } else {
-                solver
-            };
-            let mut config = resolve(&name)?;
-            let s = &mut config.common;
-            s.time_limit_s = time_limit.or(s.time_limit_s);
-            s.gap = gap.unwrap_or(s.gap);
-            s.threads = threads.unwrap_or(s.threads);
-            s.seed = seed.unwrap_or(s.seed);
-            if let Err(message) = s.validate() {
-                return Ok(Err(message));
+    progress: Option<PyObject>,
+) -> PyResult<(String, String, String, String, bool)> {
+    let interrupt = wattshift::interrupt::Interrupt::new();
+    let record = wattshift::progress::Progress::new();
+    let (token, watched) = (interrupt.clone(), record.clone());
+    let mut interrupted = false;
+    let mut callback_error: Option<PyErr> = None;
+    let result = py.allow_threads(|| {
+        std::thread::scope(|scope| {
+            let solve = scope
+                .spawn(|| plan_files(dir, solver, time_limit, gap, threads, seed, token, watched));
+            let mut last: Option<(Option<f64>, Option<f64>, String)> = None;
+            while !solve.is_finished() {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                Python::with_gil(|py| {
+                    if !interrupted && py.check_signals().is_err() {
+                        interrupted = true;
+                        interrupt.request();
+                    }
+                    let Some(callback) = &progress else { return };
+                    if callback_error.is_some() {
+                        return;
+                    }
+                    let now = record.snapshot();
+                    let key = (now.objective_eur, now.bound_eur, now.phase.clone());
+                    if last.as_ref() != Some(&key) {
+                        last = Some(key);
+                        if let Err(e) = callback.call1(
+                            py,
+                            (now.elapsed_s, now.objective_eur, now.bound_eur, now.phase),
+                        ) {
+                            // A callback that fails stops the solve; its error is raised.
+                            callback_error = Some(e);
+                            interrupt.request();
+                        }
+                    }
+                });
             }
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(config.common.threads)
-                .build()
-                .map_err(|e| RustInputError::file("threads", e.to_string()))?;
-            let report = pool.install(|| {
-                let outcome = config.solver.solve(&costs, &config.common, started);
-                let mut report = build_plan_report(
-                    &costs,
-                    &config.name,
-                    &outcome,
-                    &config.common,
-                    started.elapsed().as_secs_f64(),
-                );
-                report.summary.settings = Some(config.to_json());
-                report.summary.instance = std::path::absolute(&dir)
-                    .ok()
-                    .map(|p| p.display().to_string());
-                report
-            });
-            let files = write::plan_files(&instance, &report);
-            let text = |name: &str| {
-                files
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map_or(String::new(), |(_, b)| {
-                        String::from_utf8_lossy(b).to_string()
-                    })
-            };
-            Ok(Ok((
-                text("summary.json"),
-                text("placement.csv"),
-                text("migrations.csv"),
-                text("site_windows.csv"),
-            )))
-        },
-    );
+            solve
+                .join()
+                .unwrap_or_else(|_| Ok(Err("the solve panicked".to_string())))
+        })
+    });
+    if let Some(e) = callback_error {
+        return Err(e);
+    }
     match result {
-        Ok(Ok(files)) => Ok(files),
+        Ok(Ok((a, b, c, d))) => Ok((a, b, c, d, interrupted)),
         Ok(Err(message)) => Err(PyValueError::new_err(message)),
         Err(e) => Err(input_error(py, e)),
     }
+}
+
+/// The work of [`plan`], without the GIL.
+#[allow(clippy::too_many_arguments)]
+fn plan_files(
+    dir: &str,
+    solver: &str,
+    time_limit: Option<f64>,
+    gap: Option<f64>,
+    threads: Option<usize>,
+    seed: Option<u64>,
+    interrupt: wattshift::interrupt::Interrupt,
+    progress: wattshift::progress::Progress,
+) -> Result<Result<PlanFiles, String>, RustInputError> {
+    let (dir, solver) = (dir.to_string(), solver.to_string());
+    let run = move || -> Result<Result<PlanFiles, String>, RustInputError> {
+        let started = Instant::now();
+        let instance = read_instance(Path::new(&dir))?;
+        let costs = Costs::new(&instance);
+        let name = if solver == "auto" {
+            wattshift::solvers::auto_solver(&costs).0.to_string()
+        } else {
+            solver
+        };
+        let mut config = resolve(&name)?;
+        let s = &mut config.common;
+        s.interrupt = interrupt;
+        s.progress = progress;
+        s.progress.restart();
+        s.time_limit_s = time_limit.or(s.time_limit_s);
+        s.gap = gap.unwrap_or(s.gap);
+        s.threads = threads.unwrap_or(s.threads);
+        s.seed = seed.unwrap_or(s.seed);
+        if let Err(message) = s.validate() {
+            return Ok(Err(message));
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(config.common.threads)
+            .build()
+            .map_err(|e| RustInputError::file("threads", e.to_string()))?;
+        let report = pool.install(|| {
+            let outcome = config.solver.solve(&costs, &config.common, started);
+            let mut report = build_plan_report(
+                &costs,
+                &config.name,
+                &outcome,
+                &config.common,
+                started.elapsed().as_secs_f64(),
+            );
+            report.summary.settings = Some(config.to_json());
+            report.summary.instance = std::path::absolute(&dir)
+                .ok()
+                .map(|p| p.display().to_string());
+            report
+        });
+        let files = write::plan_files(&instance, &report);
+        let text = |name: &str| {
+            files
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(String::new(), |(_, b)| {
+                    String::from_utf8_lossy(b).to_string()
+                })
+        };
+        Ok(Ok((
+            text("summary.json"),
+            text("placement.csv"),
+            text("migrations.csv"),
+            text("site_windows.csv"),
+        )))
+    };
+    run()
 }
 
 /// Costs the placement CSV `placement` for the instance in `dir`, as `wattshift evaluate

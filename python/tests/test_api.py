@@ -126,3 +126,55 @@ def test_the_gil_is_released_while_solving():
     # A thread that needed the GIL would have been starved for the whole solve.
     assert elapsed > 1.0
     assert ticks > 0.3 * elapsed * 1000 / 1.5
+
+
+def test_a_solver_name_that_names_nothing_is_a_value_error():
+    with pytest.raises(ValueError, match="exakt"):
+        wattshift.plan(str(ROOT / "instances" / "paper-testbed"), solver="exakt")
+
+
+def test_ordinary_frames_are_accepted_and_outputs_come_back_typed():
+    directory = ROOT / "instances" / "paper-testbed"
+    parts = frames("paper-testbed")
+    # read_csv's own types: an integer column with an empty cell becomes floats, and a parsed
+    # start column is datetime64.
+    vms = pd.read_csv(directory / "vms.csv")
+    vms["boot_s"] = [60.0, None] + [60.0] * (len(vms) - 2)
+    parts["vms"] = vms
+    parts["windows"] = pd.read_csv(directory / "windows.csv", parse_dates=["start"])
+    assert pd.api.types.is_datetime64_any_dtype(parts["windows"]["start"])
+    result = wattshift.plan(parts)
+    assert result.summary["objective_eur"] == wattshift.plan(str(directory)).summary["objective_eur"]
+    assert result.summary["instance"] is None
+    assert str(result.placement["window_start"].dtype) == "datetime64[ns, UTC]"
+    assert pd.api.types.is_integer_dtype(result.placement["window"])
+    assert pd.api.types.is_float_dtype(result.migrations["duration_s"])
+
+
+def test_progress_reaches_a_callback():
+    seen = []
+    wattshift.plan(
+        str(ROOT / "instances" / "eu-day"),
+        solver="local",
+        progress=lambda *args: seen.append(args),
+    )
+    assert seen, "no progress reported"
+    elapsed, objective, bound, phase = seen[-1]
+    assert elapsed >= 0 and (objective is None or objective > 0)
+
+
+def test_ctrl_c_stops_the_solve_and_keeps_the_best_plan():
+    import signal
+
+    timer = threading.Timer(3.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(wattshift.Interrupted) as caught:
+        wattshift.plan(str(ROOT / "instances" / "eu-day"), solver="exact", time_limit=60)
+    elapsed = time.monotonic() - started
+    assert isinstance(caught.value, KeyboardInterrupt)
+    result = caught.value.result
+    assert result.summary["stop_reason"] == "interrupted"
+    assert len(result.placement) > 0
+    # HiGHS may finish a sub-MIP heuristic first (docs/FORMAT.md, Signals), never the limit.
+    assert elapsed < 30, elapsed

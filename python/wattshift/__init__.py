@@ -26,7 +26,15 @@ import pandas as pd
 from . import _native
 from ._native import InputError
 
-__all__ = ["InputError", "PlanResult", "plan", "evaluate", "estimate", "__version__"]
+__all__ = [
+    "InputError",
+    "Interrupted",
+    "PlanResult",
+    "plan",
+    "evaluate",
+    "estimate",
+    "__version__",
+]
 __version__ = _native.__version__
 
 #: The instance files a mapping of DataFrames may hold, by key.
@@ -42,6 +50,10 @@ Instance = Union[str, "os.PathLike[str]", Mapping[str, object]]
 
 # Identifier columns stay text when outputs are read back (a site named "1" is not a number).
 _TEXT = {c: str for c in ("vm", "site", "from", "to", "kind", "node", "window_start", "start_utc")}
+
+
+# Columns of the outputs that hold moments, read back as datetime64[ns, UTC].
+_TIMES = ("window_start", "start_utc")
 
 
 @dataclass
@@ -72,6 +84,35 @@ def _seconds(time_limit) -> Optional[float]:
     return float(number) * (scale or 1.0)
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a solve. As the command line does, the solve kept its best plan
+    so far: ``result`` is that plan, whose ``summary["stop_reason"]`` is ``"interrupted"``."""
+
+    def __init__(self, result: "PlanResult"):
+        super().__init__("the solve was interrupted; its best plan so far is in .result")
+        self.result = result
+
+
+def _cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as wattshift's CSV reader takes it: a float column whose values are all whole
+    (as ``read_csv`` makes of an integer column with an empty cell) is written as integers, and
+    a datetime column as RFC 3339 UTC (a naive one taken as UTC). The reader itself stays as
+    strict as it is."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            if getattr(values.dt, "tz", None) is None:
+                values = values.dt.tz_localize("UTC")
+            text = values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+            out[column] = text.where(values.notna(), "")
+        elif pd.api.types.is_float_dtype(values):
+            present = values.dropna()
+            if len(present) and (present == present.round()).all() and present.abs().max() < 2**53:
+                out[column] = values.astype("Int64")
+    return out
+
+
 def _write_instance(instance: Mapping[str, object], directory: str) -> None:
     """Writes a mapping of DataFrames (and ``params``, a dict or TOML text) as instance files."""
     unknown = set(instance) - set(FILES) - {"params"}
@@ -86,7 +127,9 @@ def _write_instance(instance: Mapping[str, object], directory: str) -> None:
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"instance[{key!r}] must be a pandas DataFrame")
         # Missing values become empty cells: the column's default.
-        frame.to_csv(os.path.join(directory, name), index=False, na_rep="", lineterminator="\n")
+        _cells(frame).to_csv(
+            os.path.join(directory, name), index=False, na_rep="", lineterminator="\n"
+        )
     params = instance.get("params")
     if params is not None:
         if isinstance(params, Mapping):
@@ -123,9 +166,34 @@ class _Directory:
 
 
 def _frame(text: str) -> pd.DataFrame:
+    """An output CSV as pandas users expect it: ids as text, numbers as numbers, and the
+    moments (``window_start``, ``start_utc``) as datetime64[ns, UTC] (NaT where empty)."""
     if not text:
         return pd.DataFrame()
-    return pd.read_csv(io.StringIO(text), dtype=_TEXT, keep_default_na=False)
+    frame = pd.read_csv(io.StringIO(text), dtype=_TEXT, keep_default_na=False)
+    for column in _TIMES:
+        if column in frame.columns:
+            moments = pd.to_datetime(frame[column].replace("", None), utc=True, format="ISO8601")
+            frame[column] = moments.astype("datetime64[ns, UTC]")
+    return frame
+
+
+def _progress_printer(elapsed_s, objective_eur, bound_eur, phase) -> None:
+    """``progress=True``: the command line's ``progress:`` line on standard error."""
+    import sys
+
+    def show(x):
+        return "-" if x is None else repr(x)
+
+    gap = "-"
+    if objective_eur is not None and bound_eur is not None and objective_eur != 0:
+        gap = repr((objective_eur - bound_eur) / abs(objective_eur))
+    print(
+        f"progress: elapsed_s={elapsed_s:.1f} objective_eur={show(objective_eur)} "
+        f"bound_eur={show(bound_eur)} gap={gap} phase={phase or '-'}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def plan(
@@ -135,27 +203,49 @@ def plan(
     gap: Optional[float] = None,
     threads: Optional[int] = None,
     seed: Optional[int] = None,
+    progress=None,
 ) -> PlanResult:
     """Plans an instance (a directory, or DataFrames keyed ``sites``, ``vms``, ``links``,
     ``windows``, ``usage`` and optionally ``params``) as ``wattshift plan`` does, writing nothing.
 
-    ``solver`` is ``auto``, a solver name, a shipped configuration or a TOML path;
-    ``time_limit`` is seconds or a string such as ``"2m"``."""
+    ``solver`` is ``auto``, a solver name, a shipped configuration or a TOML path (a name that
+    is none of these is a ``ValueError``); ``time_limit`` is seconds or a string such as
+    ``"2m"``. ``progress=True`` prints the command line's ``progress:`` line on standard error
+    as the best plan or bound changes; a callable gets ``(elapsed_s, objective_eur, bound_eur,
+    phase)`` instead. Ctrl-C stops the solve and raises :class:`Interrupted`, a
+    ``KeyboardInterrupt`` that carries the best plan found so far."""
+    callback = _progress_printer if progress is True else (progress or None)
+    if callback is not None and not callable(callback):
+        raise TypeError("progress must be True, None or a callable")
     with _Directory(instance) as path:
-        summary, placement, migrations, site_windows = _native.plan(
-            path,
-            solver=solver,
-            time_limit=_seconds(time_limit),
-            gap=gap,
-            threads=threads,
-            seed=seed,
-        )
-    return PlanResult(
-        summary=json.loads(summary),
+        try:
+            summary, placement, migrations, site_windows, interrupted = _native.plan(
+                path,
+                solver=solver,
+                time_limit=_seconds(time_limit),
+                gap=gap,
+                threads=threads,
+                seed=seed,
+                progress=callback,
+            )
+        except InputError as e:
+            # A solver name that names nothing is a wrong argument, not a bad file.
+            if e.file == solver and not os.path.exists(solver):
+                raise ValueError(f"solver {solver!r}: {e.message}") from None
+            raise
+    summary = json.loads(summary)
+    if not isinstance(instance, (str, os.PathLike)):
+        # The frames were written to a temporary folder that no longer exists.
+        summary["instance"] = None
+    result = PlanResult(
+        summary=summary,
         placement=_frame(placement),
         migrations=_frame(migrations),
         site_windows=_frame(site_windows),
     )
+    if interrupted:
+        raise Interrupted(result)
+    return result
 
 
 def evaluate(instance: Instance, placement: pd.DataFrame) -> dict:

@@ -1,7 +1,8 @@
 //! The scoring: what a plan costs and whether it holds. Migration paths ([`network`]), the
 //! copy-round model of one migration ([`migration`]), the cost tables every solver and the
 //! evaluator share ([`costs`]), the one evaluator ([`evaluate`]) and the migration schedule
-//! inside each window ([`schedule`]), and why a plan moves a VM or leaves it ([`explain`]).
+//! inside each window ([`schedule`]), why a plan moves a VM or leaves it ([`explain`]), and
+//! what the starting placement breaks before any plan ([`start`]).
 
 pub mod costs;
 pub mod evaluate;
