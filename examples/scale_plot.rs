@@ -70,6 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let axis = |label: &str, scale| Axis {
             label: label.into(),
             scale,
+            from_zero: false,
         };
         let time = series("wall time", &|r| Some(r.wall_s));
         let memory = series("peak memory", &|r| Some(r.peak_rss_mb));

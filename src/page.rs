@@ -19,6 +19,9 @@ pub const MOST_SITE_CHARTS: usize = 12;
 /// Windows whose migrations get a Gantt chart, earliest first.
 pub const MOST_GANTT_WINDOWS: usize = 8;
 
+/// The most sites the migration matrix names one by one; beyond, the busiest and the rest.
+pub const MOST_FLOW_SITES: usize = 24;
+
 /// The time buckets a progress series is thinned to: a chart some 1 000 pixels wide shows no
 /// more, and a solve that recorded millions of points still gives a page of a few hundred kB.
 const PROGRESS_BUCKETS: usize = 600;
@@ -96,8 +99,8 @@ const STYLE: &str = "body{font-family:sans-serif;margin:24px auto;max-width:1000
 h1{font-size:22px}h2{font-size:17px;margin-top:32px;border-bottom:1px solid #ccc}\
 table{border-collapse:collapse;margin:8px 0;font-size:13px}\
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}\
-td.t,th.t{text-align:left}.note{color:#555;font-size:13px}svg.chart{display:block;margin:8px 0}\
-.bad{color:#b00}";
+td.t,th.t{text-align:left;white-space:nowrap}.note{color:#555;font-size:13px}\
+svg.chart{display:block;margin:8px 0}.wide{overflow-x:auto}.bad{color:#b00}";
 
 /// Every chart must have drawn marks with a size; the result is left on each chart and on
 /// the page for a browser test to read, and errors are collected where it can see them.
@@ -169,6 +172,8 @@ impl PlanPage<'_> {
         self.solve_section(&mut body);
         self.power_section(&mut body);
         self.load_section(&mut body);
+        self.savings_section(&mut body);
+        self.flows_section(&mut body);
         self.migrations_section(&mut body);
         format!(
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -426,6 +431,119 @@ impl PlanPage<'_> {
         };
         out.push_str("<h2>Load per site and window</h2>");
         out.push_str(&heatmap.svg("load"));
+    }
+
+    /// What the plan has saved against staying, window by window: the stay plan's window-site
+    /// costs less the plan's window-site and migration costs, added up.
+    fn savings_section(&self, out: &mut String) {
+        let instance = self.costs.instance;
+        let (sites, windows) = (instance.num_sites(), instance.num_windows());
+        let stay = evaluate(self.costs, &Plan::stay(instance));
+        let mut migration_eur = vec![0.0; windows];
+        for m in &self.evaluation.migrations {
+            migration_eur[m.window] += m.cost_eur;
+        }
+        let window_eur = |e: &Evaluation, t: usize| -> f64 {
+            (0..sites)
+                .map(|s| e.site_windows[t * sites + s].cost_eur)
+                .sum()
+        };
+        let mut saved = 0.0;
+        let points: Vec<(f64, f64)> = (0..windows)
+            .map(|t| {
+                saved += window_eur(&stay, t) - window_eur(self.evaluation, t) - migration_eur[t];
+                ((t + 1) as f64, saved)
+            })
+            .collect();
+        let chart = LineChart {
+            title: "Savings against staying, added up over the windows".into(),
+            x: crate::chart::Axis {
+                label: "windows elapsed".into(),
+                scale: crate::chart::Scale::Linear,
+                from_zero: false,
+            },
+            y: crate::chart::Axis {
+                label: "EUR saved".into(),
+                scale: crate::chart::Scale::Linear,
+                from_zero: false,
+            },
+            series: vec![Series {
+                name: "saved so far".into(),
+                points,
+                dashed: false,
+                colour: None,
+            }],
+        };
+        out.push_str("<h2>Savings over time</h2>");
+        if !stay.is_feasible() {
+            out.push_str(
+                "<p class=\"note\">Staying breaks a rule of the instance (summary.json's \
+                 baseline_violations); the comparison is with its costs all the same.</p>",
+            );
+        }
+        out.push_str(&chart.standalone("savings"));
+    }
+
+    /// How many migrations go from each site to each other: the whole matrix up to
+    /// [`MOST_FLOW_SITES`] sites, else the busiest sites and the rest together.
+    fn flows_section(&self, out: &mut String) {
+        let instance = self.costs.instance;
+        let sites = instance.num_sites();
+        let migrations = &self.evaluation.migrations;
+        if migrations.is_empty() || sites < 2 {
+            return;
+        }
+        let mut busy = vec![0usize; sites];
+        for m in migrations {
+            busy[m.from] += 1;
+            busy[m.to] += 1;
+        }
+        let mut order: Vec<usize> = (0..sites).collect();
+        order.sort_by(|&a, &b| busy[b].cmp(&busy[a]).then(a.cmp(&b)));
+        let shown: Vec<usize> = if sites <= MOST_FLOW_SITES {
+            (0..sites).collect()
+        } else {
+            let mut top = order[..MOST_FLOW_SITES - 1].to_vec();
+            top.sort_unstable();
+            top
+        };
+        let rest = sites > MOST_FLOW_SITES;
+        let row_of = |s: usize| shown.iter().position(|&x| x == s).unwrap_or(shown.len());
+        let n = shown.len() + usize::from(rest);
+        let mut counts = vec![vec![0usize; n]; n];
+        for m in migrations {
+            counts[row_of(m.from)][row_of(m.to)] += 1;
+        }
+        let name = |i: usize| -> String {
+            shown
+                .get(i)
+                .map_or(format!("the other {} sites", sites - shown.len()), |&s| {
+                    instance.sites[s].id.clone()
+                })
+        };
+        let _ = write!(
+            out,
+            "<h2>Migrations between sites</h2><p class=\"note\">Migrations over the whole plan, \
+             from the site of a row to the site of a column.</p><div class=\"wide\"><table \
+             id=\"flows\"><tr><th>from \\ to</th>"
+        );
+        for j in 0..n {
+            let _ = write!(out, "<th class=\"t\">{}</th>", escape(&name(j)));
+        }
+        out.push_str("</tr>");
+        for (i, row) in counts.iter().enumerate() {
+            let _ = write!(out, "<tr><th class=\"t\">{}</th>", escape(&name(i)));
+            for (j, count) in row.iter().enumerate() {
+                let cell = if i == j && !(rest && i == n - 1) {
+                    "–".to_string()
+                } else {
+                    count.to_string()
+                };
+                let _ = write!(out, "<td>{cell}</td>");
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</table></div>");
     }
 
     fn migrations_section(&self, out: &mut String) {

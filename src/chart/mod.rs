@@ -28,6 +28,8 @@ pub struct Axis {
     pub label: String,
     /// Linear or logarithmic.
     pub scale: Scale,
+    /// Start a linear axis at 0 whatever the values (time since a solve started).
+    pub from_zero: bool,
 }
 
 /// A series of points, joined in the order given.
@@ -228,7 +230,10 @@ impl LineChart {
     pub fn svg_at(&self, x: f64, y: f64, id: &str) -> String {
         let points = self.drawable();
         let all: Vec<(f64, f64)> = points.iter().flatten().copied().collect();
-        let xs: Vec<f64> = all.iter().map(|p| p.0).collect();
+        let mut xs: Vec<f64> = all.iter().map(|p| p.0).collect();
+        if self.x.from_zero && self.x.scale == Scale::Linear && !xs.is_empty() {
+            xs.push(0.0);
+        }
         let ys: Vec<f64> = all.iter().map(|p| p.1).collect();
         let tx = ticks(&xs, self.x.scale);
         let ty = ticks(&ys, self.y.scale);
@@ -380,10 +385,12 @@ impl LineChart {
             x: Axis {
                 label: "time since the start (s)".into(),
                 scale: Scale::Linear,
+                from_zero: true,
             },
             y: Axis {
                 label: "EUR".into(),
                 scale: Scale::Linear,
+                from_zero: false,
             },
             series,
         }
@@ -458,10 +465,12 @@ mod tests {
             x: Axis {
                 label: "VMs".into(),
                 scale: Scale::Log,
+                from_zero: false,
             },
             y: Axis {
                 label: "s".into(),
                 scale: Scale::Log,
+                from_zero: false,
             },
             series: vec![Series {
                 name: "fleet".into(),

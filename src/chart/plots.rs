@@ -325,7 +325,9 @@ pub struct Gantt {
     pub width: f64,
     /// Row titles.
     pub rows: Vec<String>,
-    /// The window's length, s (the axis runs to the larger of it and the latest end).
+    /// The window's length, s. The axis fits the migrations: it runs to a little past the
+    /// latest end (the window's end is marked where it falls on the axis, as it does for a late
+    /// migration).
     pub window_s: f64,
     /// The bars.
     pub bars: Vec<GanttBar>,
@@ -368,12 +370,17 @@ impl Gantt {
         }
         let plot_h = (y - TOP).max(LANE);
         let height = TOP + plot_h + BOTTOM;
-        let span = self
+        let latest = self
             .bars
             .iter()
             .map(|b| b.end_s)
             .filter(|v| v.is_finite())
-            .fold(self.window_s.max(1e-9), f64::max);
+            .fold(0.0, f64::max);
+        let span = if latest > 0.0 {
+            (latest * 1.05).min(self.window_s).max(latest)
+        } else {
+            self.window_s.max(1e-9)
+        };
         let tx = ticks(&[0.0, span], Scale::Linear);
         let w = (self.width - LABEL_W - 16.0).max(10.0);
         let px = |s: f64| LABEL_W + w * (s - tx.lo) / (tx.hi - tx.lo);
@@ -388,12 +395,14 @@ impl Gantt {
                 tx.label(t)
             );
         }
-        let end = px(self.window_s);
-        let _ = write!(
-            out,
-            r##"<line x1="{end:.1}" y1="{TOP}" x2="{end:.1}" y2="{:.1}" stroke="#D55E00" stroke-dasharray="4 3"><title>end of the window</title></line>"##,
-            TOP + plot_h
-        );
+        if self.window_s <= tx.hi {
+            let end = px(self.window_s);
+            let _ = write!(
+                out,
+                r##"<line x1="{end:.1}" y1="{TOP}" x2="{end:.1}" y2="{:.1}" stroke="#D55E00" stroke-dasharray="4 3"><title>end of the window</title></line>"##,
+                TOP + plot_h
+            );
+        }
         for (r, name) in self.rows.iter().enumerate() {
             let _ = write!(
                 out,

@@ -217,3 +217,30 @@ fn completions_offer_solver_names_and_man_plan_no_version_flag() {
     );
     assert!(run.status.success(), "{}", text(&run.stderr));
 }
+
+/// The plan report holds the savings over time and the migration matrix, whose cells add up to
+/// the plan's migrations; the Gantt axes fit their migrations, not the window.
+#[test]
+fn the_report_shows_savings_over_time_and_flows_between_sites() {
+    let tmp = TempDir::new("report-flows");
+    let out = tmp.path().join("out");
+    let run = plan_dir(&repo("instances/onboarding"), &out, &["-q", "--report"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"savings\""), "no savings chart");
+    let table = &html[html.find("<table id=\"flows\">").expect("a flow matrix")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let total: usize = table
+        .split("<td>")
+        .skip(1)
+        .filter_map(|cell| cell.split('<').next()?.parse::<usize>().ok())
+        .sum();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(total as u64, summary["migrations"].as_u64().unwrap());
+    // Onboarding's moves take minutes: no Gantt axis runs to the hour's 3 600 s.
+    assert!(
+        !html.contains(">4000<") && !html.contains(">3600<"),
+        "a Gantt axis runs to the window"
+    );
+}
