@@ -274,6 +274,18 @@ pub fn window_clock(instance: &Instance, start: Option<jiff::Timestamp>) -> Opti
         .collect()
 }
 
+/// The windows with a move or a power change, in order: the ones an export opens.
+fn busy_windows(moves: &[Move], power: &[PowerChange]) -> Vec<usize> {
+    let mut windows: Vec<usize> = moves
+        .iter()
+        .map(|m| m.window)
+        .chain(power.iter().map(|p| p.window))
+        .collect();
+    windows.sort_unstable();
+    windows.dedup();
+    windows
+}
+
 /// Watcher's migration type for a kind: `cold` for offline, `live` for the others.
 fn migration_type(kind: MigrationKind) -> &'static str {
     match kind {
@@ -307,13 +319,7 @@ pub fn watcher_plan(
         })
     };
     let mut actions = Vec::new();
-    let mut windows: Vec<usize> = moves
-        .iter()
-        .map(|m| m.window)
-        .chain(power.iter().map(|p| p.window))
-        .collect();
-    windows.sort_unstable();
-    windows.dedup();
+    let windows = busy_windows(moves, power);
     let window_s = instance.params.window_s();
     let mut previous: Vec<String> = Vec::new();
     let mut previous_window: Option<(usize, String)> = None;
@@ -523,13 +529,7 @@ pub fn openstack_script(
             s.window, s.vm, s.reason
         );
     }
-    let mut windows: Vec<usize> = moves
-        .iter()
-        .map(|m| m.window)
-        .chain(power.iter().map(|p| p.window))
-        .collect();
-    windows.sort_unstable();
-    windows.dedup();
+    let windows = busy_windows(moves, power);
     let epoch = |t: usize, offset_s: f64| -> Option<i64> {
         clock
             .and_then(|c| c.get(t))
