@@ -302,13 +302,30 @@ impl PlanPage<'_> {
              the part of a column above it is the facility's overhead (PUE). The price and the \
              carbon intensity are on the right-hand axes.</p>"
         );
-        for &s in order.iter().take(MOST_SITE_CHARTS) {
-            let site = &instance.sites[s];
-            let cells: Vec<_> = (0..windows)
-                .map(|t| &self.evaluation.site_windows[t * sites + s])
-                .collect();
-            let chart = ComboChart {
-                title: format!(
+        // The costliest sites one by one; past MOST_SITE_CHARTS, the last chart adds up the
+        // rest, so that every site's power is drawn.
+        let alone = if sites > MOST_SITE_CHARTS {
+            MOST_SITE_CHARTS - 1
+        } else {
+            sites
+        };
+        let sum = |group: &[usize],
+                   pick: &dyn Fn(&crate::scoring::evaluate::SiteWindow) -> f64|
+         -> Vec<f64> {
+            (0..windows)
+                .map(|t| {
+                    group
+                        .iter()
+                        .map(|&s| pick(&self.evaluation.site_windows[t * sites + s]))
+                        .sum()
+                })
+                .collect()
+        };
+        let mut groups: Vec<(String, Vec<usize>)> = order[..alone]
+            .iter()
+            .map(|&s| {
+                let site = &instance.sites[s];
+                let title = format!(
                     "{}{}: {:.6} EUR",
                     site.id,
                     if site.zone.is_empty() {
@@ -317,7 +334,45 @@ impl PlanPage<'_> {
                         format!(" ({})", site.zone)
                     },
                     site_cost(s)
-                ),
+                );
+                (title, vec![s])
+            })
+            .collect();
+        if sites > alone {
+            let rest = order[alone..].to_vec();
+            let cost: f64 = rest.iter().map(|&s| site_cost(s)).sum();
+            groups.push((
+                format!("The other {} sites together: {cost:.6} EUR", rest.len()),
+                rest,
+            ));
+        }
+        for (title, group) in &groups {
+            // Price and carbon are one site's; a group's chart shows its power alone.
+            let right_lines = if let [s] = group.as_slice() {
+                [
+                    (
+                        "price (EUR/MWh)",
+                        (0..windows)
+                            .map(|t| instance.price_eur_mwh[[t, *s]])
+                            .collect::<Vec<_>>(),
+                    ),
+                    (
+                        "carbon (gCO2e/kWh)",
+                        (0..windows)
+                            .map(|t| instance.carbon_g_kwh[[t, *s]])
+                            .collect(),
+                    ),
+                ]
+                .into_iter()
+                // A series of zeros (no carbon data) would only draw an empty axis.
+                .filter(|(_, values)| values.iter().any(|v| *v != 0.0))
+                .map(|(name, values)| (name.to_string(), name.to_string(), values))
+                .collect()
+            } else {
+                Vec::new()
+            };
+            let chart = ComboChart {
+                title: title.clone(),
                 width: 960.0,
                 height: 280.0,
                 columns: columns.clone(),
@@ -331,49 +386,33 @@ impl PlanPage<'_> {
                     Layer {
                         name: "renewable used (kW)".into(),
                         colour: "#009E73".into(),
-                        values: cells.iter().map(|c| c.renewable_used_kw).collect(),
+                        values: sum(group, &|c| c.renewable_used_kw),
                     },
                     Layer {
                         name: "grid (kW)".into(),
                         colour: "#56B4E9".into(),
-                        values: cells.iter().map(|c| c.grid_kw).collect(),
+                        values: sum(group, &|c| c.grid_kw),
                     },
                 ],
-                left_lines: vec![(
-                    "IT power (kW)".into(),
-                    cells.iter().map(|c| c.it_kw).collect(),
-                )],
-                right_lines: [
-                    (
-                        "price (EUR/MWh)",
-                        (0..windows)
-                            .map(|t| instance.price_eur_mwh[[t, s]])
-                            .collect::<Vec<_>>(),
-                    ),
-                    (
-                        "carbon (gCO2e/kWh)",
-                        (0..windows)
-                            .map(|t| instance.carbon_g_kwh[[t, s]])
-                            .collect(),
-                    ),
-                ]
-                .into_iter()
-                // A series of zeros (no carbon data) would only draw an empty axis.
-                .filter(|(_, values)| values.iter().any(|v| *v != 0.0))
-                .map(|(name, values)| (name.to_string(), name.to_string(), values))
-                .collect(),
+                left_lines: vec![("IT power (kW)".into(), sum(group, &|c| c.it_kw))],
+                right_lines,
             };
-            out.push_str(&chart.svg(&format!("power-{s}")));
+            let id = match group.as_slice() {
+                [s] => format!("power-{s}"),
+                _ => "power-rest".to_string(),
+            };
+            out.push_str(&chart.svg(&id));
         }
-        if sites > MOST_SITE_CHARTS {
-            let rest: Vec<String> = order[MOST_SITE_CHARTS..]
+        if sites > alone {
+            let rest: Vec<String> = order[alone..]
                 .iter()
                 .map(|&s| escape(&instance.sites[s].id))
                 .collect();
             let _ = write!(
                 out,
-                "<p class=\"note\">The {MOST_SITE_CHARTS} costliest of {sites} sites are drawn; \
-                 site_windows.csv has the others: {}.</p>",
+                "<p class=\"note\">The {alone} costliest of {sites} sites are drawn one by one; \
+                 the last chart adds up the other {}: {}. site_windows.csv has each.</p>",
+                rest.len(),
                 rest.join(", ")
             );
         }

@@ -244,3 +244,41 @@ fn the_report_shows_savings_over_time_and_flows_between_sites() {
         "a Gantt axis runs to the window"
     );
 }
+
+/// At more sites than the report draws one by one, the rest are added up in one chart, and
+/// every site appears on the page.
+#[test]
+fn the_report_shows_every_site_of_a_large_fleet() {
+    let tmp = TempDir::new("report-sites");
+    let dir = tmp.path().join("g");
+    let run = wattshift(&[
+        "generate",
+        "--sites",
+        "16",
+        "--vms",
+        "40",
+        "--windows",
+        "4",
+        "--seed",
+        "2",
+        "--region",
+        "all",
+        "--out",
+        s(&dir),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let out = tmp.path().join("out");
+    let run = plan_dir(&dir, &out, &["-q", "--solver", "greedy", "--report"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(
+        html.matches(" id=\"power-").count(),
+        12,
+        "11 sites and the rest"
+    );
+    assert!(html.contains("id=\"power-rest\"") && html.contains("The other 5 sites together"));
+    let instance = wattshift::io::read::read_instance(&dir).unwrap();
+    for site in &instance.sites {
+        assert!(html.contains(&site.id), "{} is missing", site.id);
+    }
+}
