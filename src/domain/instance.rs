@@ -183,6 +183,9 @@ pub struct Params {
     pub energy_j_per_mb: f64,
     /// Migration energy per migration, J (default 20.165).
     pub energy_j_fixed: f64,
+    /// The most migrations one VM may make over the horizon, the move into window 0 included
+    /// (default: no limit).
+    pub max_migrations_per_vm: Option<u32>,
 }
 
 impl Default for Params {
@@ -198,6 +201,7 @@ impl Default for Params {
             resume_s: 0.05,
             energy_j_per_mb: 0.512,
             energy_j_fixed: 20.165,
+            max_migrations_per_vm: None,
         }
     }
 }

@@ -29,4 +29,16 @@ impl Plan {
             self.site[[v, t - 1]]
         }
     }
+
+    /// How many times VM `v` changes site over the horizon, the move into window 0 included.
+    pub fn migrations_of(&self, instance: &Instance, v: usize) -> u32 {
+        self.migrations_in(instance, v, 0, instance.num_windows())
+    }
+
+    /// How many times VM `v` changes site into the windows `first..end`.
+    pub fn migrations_in(&self, instance: &Instance, v: usize, first: usize, end: usize) -> u32 {
+        (first..end.min(instance.num_windows()))
+            .filter(|&t| self.site[[v, t]] != self.previous_site(instance, v, t))
+            .count() as u32
+    }
 }

@@ -66,6 +66,8 @@ setup_s = 3.0
 resume_s = 0.05
 energy_j_per_mb = 0.512
 energy_j_fixed = 20.165
+# The most migrations one VM may make over the horizon (uncomment to limit churn).
+# max_migrations_per_vm = 4
 ";
 
 const README: &str = "\

@@ -152,6 +152,18 @@ pub enum Violation {
         /// The site's limit.
         limit: u32,
     },
+    /// A VM that migrates more often over the horizon than params.toml's
+    /// max_migrations_per_vm; reported at the window of its first migration over the limit.
+    MigrationsPerVm {
+        /// The window of its first migration over the limit.
+        window: usize,
+        /// The VM.
+        vm: VmId,
+        /// Its migrations over the whole horizon.
+        count: u32,
+        /// The limit.
+        limit: u32,
+    },
     /// A link direction busier than concurrency × window length.
     LinkBudget {
         /// The window.
@@ -230,6 +242,12 @@ impl fmt::Display for NamedViolation<'_, '_> {
                 site(*s),
                 count - limit
             ),
+            Violation::MigrationsPerVm { window, vm: v, count, limit } => write!(
+                f,
+                "max_migrations_per_vm: vm {} migrates {count} times, limit {limit} (over by {}; the first over the limit is in window {window})",
+                vm(*v),
+                count - limit
+            ),
             Violation::LinkBudget { window, link, busy_s, budget_s } => {
                 let l = &instance.links[link / 2];
                 let (a, b) = if link % 2 == 0 { (l.from, l.to) } else { (l.to, l.from) };
@@ -302,6 +320,15 @@ pub fn evaluate(costs: &Costs, plan: &Plan) -> Evaluation {
     let mut link_busy_s: BTreeMap<DirectedLink, f64> = BTreeMap::new();
     let mut labelled: BTreeMap<(&str, SiteId), Vec<VmId>> = BTreeMap::new();
     let budget_s = params.concurrency as f64 * params.window_s();
+    // Each VM's migrations over the horizon and so far, for max_migrations_per_vm.
+    let per_vm_limit = params.max_migrations_per_vm;
+    let moves_of_vm: Vec<u32> = match per_vm_limit {
+        Some(_) => (0..instance.num_vms())
+            .map(|v| plan.migrations_of(instance, v))
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut moves_so_far = vec![0u32; moves_of_vm.len()];
 
     for t in 0..windows {
         cpu_used.fill(0.0);
@@ -341,6 +368,17 @@ pub fn evaluate(costs: &Costs, plan: &Plan) -> Evaluation {
             let from = plan.previous_site(instance, v, t);
             if from == s {
                 continue;
+            }
+            if let Some(limit) = per_vm_limit {
+                moves_so_far[v] += 1;
+                if moves_so_far[v] == limit.saturating_add(1) {
+                    violations.push(Violation::MigrationsPerVm {
+                        window: t,
+                        vm: v,
+                        count: moves_of_vm[v],
+                        limit,
+                    });
+                }
             }
             let Some(estimate) = costs.migration(v, from, s) else {
                 continue;

@@ -221,6 +221,8 @@ fn cheapest_path(costs: &Costs, prices: &Prices, q: &Array2<f64>, v: VmId) -> Op
         &allowed,
         None,
         Some(&table.min_in),
+        // Every member of the group has the same allowance, so the group's path keeps it.
+        instance.params.max_migrations_per_vm,
         |t, a, b| {
             let k = a * sites + b;
             let (fixed, half_kwh) = (table.fixed[k], table.half_kwh[k]);

@@ -1,7 +1,7 @@
 //! Local search: simulated annealing over moves, swaps and host-freeing moves, from the plan of
 //! another solver.
 
-use super::repair::{repair, window_states, WindowState};
+use super::repair::{repair, window_states, MoveBudget, WindowState};
 use super::{CommonSettings, LocalSettings, Outcome, Status};
 use crate::domain::instance::{MigrationKind, SiteId, VmId};
 use crate::domain::plan::Plan;
@@ -496,12 +496,17 @@ struct Search<'c, 'a> {
     old_cells: Vec<Cell>,
     slots: Vec<Slot>,
     touched: Vec<(usize, SiteId)>,
+    /// Each VM's migrations, against max_migrations_per_vm.
+    moves: MoveBudget,
+    /// The last change's migrations per VM, (VM, change), for [`Self::undo`].
+    move_changes: Vec<(VmId, i64)>,
 }
 
 impl<'c, 'a> Search<'c, 'a> {
     /// `plan` must be feasible and cost `objective_eur`.
     fn new(costs: &'c Costs<'a>, plan: Plan, objective_eur: f64) -> Self {
         let windows = window_states(costs, &plan);
+        let moves = MoveBudget::of_plan(costs, &plan);
         Search {
             costs,
             plan,
@@ -510,6 +515,8 @@ impl<'c, 'a> Search<'c, 'a> {
             old_cells: Vec::new(),
             slots: Vec::new(),
             touched: Vec::new(),
+            moves,
+            move_changes: Vec::new(),
         }
     }
 
@@ -558,6 +565,35 @@ impl<'c, 'a> Search<'c, 'a> {
         }
         self.touched.sort_unstable();
         self.touched.dedup();
+        self.move_changes.clear();
+        if self.moves.is_limited() {
+            for slot in &self.slots {
+                let change =
+                    i64::from(slot.new.0 != slot.new.1) - i64::from(slot.old.0 != slot.old.1);
+                if change != 0 {
+                    self.move_changes.push((slot.vm, change));
+                }
+            }
+            self.move_changes.sort_unstable_by_key(|&(v, _)| v);
+            self.move_changes.dedup_by(|later, first| {
+                let same = later.0 == first.0;
+                if same {
+                    first.1 += later.1;
+                }
+                same
+            });
+            if self
+                .move_changes
+                .iter()
+                .any(|&(v, change)| !self.moves.allows_change(v, change))
+            {
+                for &(v, t, s) in self.old_cells.iter().rev() {
+                    self.plan.site[[v, t]] = s;
+                }
+                self.move_changes.clear();
+                return None;
+            }
+        }
 
         let before = self.touched_cost_eur(|slot| slot.old);
         for slot in &self.slots {
@@ -573,8 +609,12 @@ impl<'c, 'a> Search<'c, 'a> {
                     self.windows[placed.window].remove(placed.vm, placed.new.0, placed.new.1);
                 }
                 self.restore_old();
+                self.move_changes.clear();
                 return None;
             }
+        }
+        for &(v, change) in &self.move_changes {
+            self.moves.change(v, change);
         }
         let after = self.touched_cost_eur(|slot| slot.new);
         Some(after - before)
@@ -584,6 +624,9 @@ impl<'c, 'a> Search<'c, 'a> {
     fn undo(&mut self) {
         for slot in &self.slots {
             self.windows[slot.window].remove(slot.vm, slot.new.0, slot.new.1);
+        }
+        for &(v, change) in &self.move_changes {
+            self.moves.change(v, -change);
         }
         self.restore_old();
     }

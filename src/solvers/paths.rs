@@ -317,15 +317,20 @@ fn host_share(costs: &Costs, v: VmId, s: SiteId) -> f64 {
 ///
 /// # Complexity
 /// O(T · S²) calls of `step` and O(T · S) of `at` for T windows and S allowed sites.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn cheapest_path(
     windows: usize,
     initial: SiteId,
     allowed: &[SiteId],
     prefer_end: Option<SiteId>,
     min_move_in: Option<&[f64]>,
+    max_moves: Option<u32>,
     step: impl Fn(usize, SiteId, SiteId) -> Option<f64>,
     at: impl Fn(usize, SiteId) -> f64,
 ) -> Option<(Vec<SiteId>, f64)> {
+    if let Some(limit) = max_moves.filter(|&k| (k as usize) < windows) {
+        return cheapest_path_within(windows, initial, allowed, prefer_end, limit, step, at);
+    }
     let num_sites = allowed.iter().max().map_or(0, |&s| s + 1).max(initial + 1);
     let mut dist = vec![f64::INFINITY; num_sites];
     let mut came = vec![vec![usize::MAX; num_sites]; windows];
@@ -400,6 +405,87 @@ pub(super) fn cheapest_path(
     Some((path, dist[end]))
 }
 
+/// [`cheapest_path`] with at most `limit` moves (params.toml's `max_migrations_per_vm`): the
+/// DP runs over (window, site, moves so far), so each layer is the shortest path among the
+/// paths that made that many moves. Ties go to staying, then to the lowest site before, then
+/// to fewer moves; among ends to `prefer_end`, then to the lowest site.
+///
+/// # Complexity
+/// O(T · S² · (K + 1)) calls of `step` for K = `limit`.
+fn cheapest_path_within(
+    windows: usize,
+    initial: SiteId,
+    allowed: &[SiteId],
+    prefer_end: Option<SiteId>,
+    limit: u32,
+    step: impl Fn(usize, SiteId, SiteId) -> Option<f64>,
+    at: impl Fn(usize, SiteId) -> f64,
+) -> Option<(Vec<SiteId>, f64)> {
+    let num_sites = allowed.iter().max().map_or(0, |&s| s + 1).max(initial + 1);
+    let layers = limit as usize + 1;
+    let cell = |k: usize, s: SiteId| k * num_sites + s;
+    let mut dist = vec![f64::INFINITY; layers * num_sites];
+    // came[t][cell(k, b)]: the cell of window t − 1 the cheapest way into (k, b) came from.
+    let mut came = vec![vec![usize::MAX; layers * num_sites]; windows];
+    for (t, came_t) in came.iter_mut().enumerate() {
+        let mut next = vec![f64::INFINITY; layers * num_sites];
+        for &b in allowed {
+            let here = at(t, b);
+            for k in 0..layers {
+                let mut best = (f64::INFINITY, usize::MAX);
+                let mut consider = |a: SiteId, from_cell: usize, before: f64| {
+                    if before.is_finite() && before < best.0 {
+                        if let Some(cost) = step(t, a, b) {
+                            if before + cost < best.0 {
+                                best = (before + cost, from_cell);
+                            }
+                        }
+                    }
+                };
+                if t == 0 {
+                    // From the site before window 0: staying uses no move, moving one.
+                    if (b == initial && k == 0) || (b != initial && k == 1) {
+                        consider(initial, usize::MAX - 1, 0.0);
+                    }
+                } else {
+                    consider(b, cell(k, b), dist[cell(k, b)]);
+                    if k > 0 {
+                        for &a in allowed {
+                            if a != b {
+                                consider(a, cell(k - 1, a), dist[cell(k - 1, a)]);
+                            }
+                        }
+                    }
+                }
+                if best.0.is_finite() {
+                    came_t[cell(k, b)] = best.1;
+                    next[cell(k, b)] = best.0 + here;
+                }
+            }
+        }
+        dist = next;
+    }
+    let mut ends: Vec<SiteId> = prefer_end.into_iter().collect();
+    ends.extend(allowed.iter().copied());
+    let mut end: Option<usize> = None;
+    for &b in &ends {
+        for k in 0..layers {
+            let c = cell(k, b);
+            if dist[c].is_finite() && end.is_none_or(|e| dist[c] < dist[e]) {
+                end = Some(c);
+            }
+        }
+    }
+    let end = end?;
+    let mut path = vec![0; windows];
+    let mut c = end;
+    for t in (0..windows).rev() {
+        path[t] = c % num_sites;
+        c = came[t][c];
+    }
+    Some((path, dist[end]))
+}
+
 /// VM `v`'s cheapest path on its own at the fluid price plus `prices`, over allowed sites and
 /// feasible migrations (the constraints between VMs are what the prices stand for).
 fn priced_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Vec<SiteId>> {
@@ -426,6 +512,7 @@ fn priced_path(costs: &Costs, prices: &Prices, v: VmId) -> Option<Vec<SiteId>> {
         &allowed,
         None,
         None,
+        instance.params.max_migrations_per_vm,
         step,
         at,
     )
@@ -611,6 +698,7 @@ impl<'c, 'a> PathSearch<'c, 'a> {
             &allowed,
             Some(current[windows - 1]),
             None,
+            instance.params.max_migrations_per_vm,
             step,
             at,
         );

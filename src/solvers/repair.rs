@@ -14,6 +14,72 @@ use crate::scoring::costs::Costs;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+/// Each VM's migrations so far against params.toml's `max_migrations_per_vm`, for the
+/// heuristics that build or change a plan move by move. Without the limit it allows
+/// everything and counts nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MoveBudget {
+    cap: Option<u32>,
+    used: Vec<u32>,
+}
+
+impl MoveBudget {
+    /// No migration made yet.
+    pub(crate) fn new(costs: &Costs) -> Self {
+        let cap = costs.instance.params.max_migrations_per_vm;
+        MoveBudget {
+            cap,
+            used: vec![
+                0;
+                if cap.is_some() {
+                    costs.instance.num_vms()
+                } else {
+                    0
+                }
+            ],
+        }
+    }
+
+    /// The migrations `plan` makes.
+    pub(crate) fn of_plan(costs: &Costs, plan: &Plan) -> Self {
+        let mut budget = MoveBudget::new(costs);
+        for (v, used) in budget.used.iter_mut().enumerate() {
+            *used = plan.migrations_of(costs.instance, v);
+        }
+        budget
+    }
+
+    /// Whether VM `v` may make one more migration.
+    pub(crate) fn may_move(&self, v: VmId) -> bool {
+        self.cap.is_none_or(|cap| self.used[v] < cap)
+    }
+
+    /// Counts VM `v`'s placement from `from` to `to` (a migration when they differ).
+    pub(crate) fn spend(&mut self, v: VmId, from: SiteId, to: SiteId) {
+        if self.cap.is_some() && from != to {
+            self.used[v] += 1;
+        }
+    }
+
+    /// Whether changing VM `v`'s migrations by `delta` keeps it within the limit.
+    pub(crate) fn allows_change(&self, v: VmId, delta: i64) -> bool {
+        self.cap
+            .is_none_or(|cap| i64::from(self.used[v]) + delta <= i64::from(cap))
+    }
+
+    /// Changes VM `v`'s migrations by `delta` (checked with [`Self::allows_change`]).
+    pub(crate) fn change(&mut self, v: VmId, delta: i64) {
+        if self.cap.is_some() {
+            self.used[v] = (i64::from(self.used[v]) + delta).max(0) as u32;
+        }
+    }
+
+    /// Whether there is a limit at all.
+    pub(crate) fn is_limited(&self) -> bool {
+        self.cap.is_some()
+    }
+}
+
 /// The state of one window while VMs are placed into it (and, for local search, taken out).
 ///
 /// A VM's placement is the pair (`from`, `to`): its site in the previous window and its site
@@ -256,6 +322,7 @@ pub(crate) fn repair_window(
     repaired: &mut Plan,
     t: usize,
     order: &[VmId],
+    budget: &mut MoveBudget,
 ) -> bool {
     let instance = costs.instance;
     let num_sites = instance.num_sites();
@@ -263,10 +330,13 @@ pub(crate) fn repair_window(
     for &v in order {
         let from = repaired.previous_site(instance, v, t);
         let wanted = wanted(v);
-        let chosen = if state.fits(v, from, wanted) {
+        let may_move = budget.may_move(v);
+        let chosen = if (wanted == from || may_move) && state.fits(v, from, wanted) {
             Some(wanted)
         } else if state.fits(v, from, from) {
             Some(from)
+        } else if !may_move {
+            None
         } else {
             (0..num_sites)
                 .filter(|&s| state.fits(v, from, s))
@@ -278,6 +348,7 @@ pub(crate) fn repair_window(
             return false;
         };
         state.place(v, from, to);
+        budget.spend(v, from, to);
         repaired.site[[v, t]] = to;
     }
     true
@@ -292,8 +363,16 @@ pub(crate) fn repair_window(
 pub fn repair(costs: &Costs, plan: &Plan) -> Option<Plan> {
     let order = repair_order(costs);
     let mut repaired = plan.clone();
+    let mut budget = MoveBudget::new(costs);
     for t in 0..costs.instance.num_windows() {
-        if !repair_window(costs, |v| plan.site[[v, t]], &mut repaired, t, &order) {
+        if !repair_window(
+            costs,
+            |v| plan.site[[v, t]],
+            &mut repaired,
+            t,
+            &order,
+            &mut budget,
+        ) {
             return None;
         }
     }
@@ -343,7 +422,9 @@ pub(crate) fn construct(
     let mut plan = Plan::stay(instance);
     let mut repaired_windows = Vec::new();
     let mut fallback_order: Option<Vec<VmId>> = None;
+    let mut budget = MoveBudget::new(costs);
     for t in 0..instance.num_windows() {
+        let budget_before = budget.is_limited().then(|| budget.clone());
         let mut state = WindowState::new(costs, t);
         if start == WindowStart::Previous {
             for v in 0..instance.num_vms() {
@@ -357,15 +438,25 @@ pub(crate) fn construct(
             if start == WindowStart::Previous {
                 state.remove(v, from, from);
             }
-            let Some(to) = choose(&state, v, from) else {
+            // A VM that has used its max_migrations_per_vm stays, if it can.
+            let chosen = if budget.may_move(v) {
+                choose(&state, v, from)
+            } else {
+                state.fits(v, from, from).then_some(from)
+            };
+            let Some(to) = chosen else {
                 stuck = true;
                 break;
             };
             state.place(v, from, to);
+            budget.spend(v, from, to);
             plan.site[[v, t]] = to;
         }
         if !stuck {
             continue;
+        }
+        if let Some(before) = budget_before {
+            budget = before;
         }
         // The greedy order painted this window into a corner; place it as repair would, each
         // VM staying where it was when it can.
@@ -374,7 +465,7 @@ pub(crate) fn construct(
             .map(|v| plan.previous_site(instance, v, t))
             .collect();
         let order = fallback_order.get_or_insert_with(|| repair_order(costs));
-        if !repair_window(costs, |v| stay_sites[v], &mut plan, t, order) {
+        if !repair_window(costs, |v| stay_sites[v], &mut plan, t, order, &mut budget) {
             return Constructed {
                 plan: repair(costs, &Plan::stay(instance)),
                 repaired_windows,

@@ -347,6 +347,8 @@ fn bounds(
                         free_start: first > 0,
                         fixed_end: None,
                         candidates: None,
+                        // A relaxation: without the per-VM allowance the bound stays valid.
+                        moves_left: None,
                     };
                     lp_bound(costs, &horizon, settings, limit())
                 })
@@ -404,6 +406,7 @@ fn solve_task(
     (first, end): (usize, usize),
     cheapest: &[Vec<SiteId>],
     group: &[SiteId],
+    moves_left: Option<Vec<u32>>,
     limit: Option<f64>,
 ) -> TaskResult {
     let instance = costs.instance;
@@ -419,6 +422,7 @@ fn solve_task(
                 .collect()
         }),
         candidates: Some(neighbourhood(current, first, end, cheapest, group)),
+        moves_left,
     };
     let out = solve_horizon(costs, &horizon, current, Some(current), settings, limit);
     let changes = out.plan.map(|plan| {
@@ -514,6 +518,7 @@ fn coordinate(
                     cheapest_sites(costs, current, first, end, knobs.candidate_sites)
                 })
                 .collect();
+            let allowances = move_allowances(costs, current, blocks, colour, pass);
             let solved: Vec<TaskResult> = tasks
                 .par_iter()
                 .map(|&(i, g)| {
@@ -524,6 +529,7 @@ fn coordinate(
                         blocks[i],
                         &cheapest[i],
                         &groups[g],
+                        allowances.as_ref().map(|a| a[i / colours.max(1)].clone()),
                         limit,
                     )
                 })
@@ -588,6 +594,50 @@ fn coordinate(
         }
     }
     (best, notes)
+}
+
+/// Under `max_migrations_per_vm`, each VM's allowance in each block of colour `colour` (in the
+/// order of those blocks): the migrations `current` makes there (into the window after the
+/// block too), plus a share of what the VM has left over the whole horizon. The shares of one
+/// round add up to at most what is left, so the round's merge keeps every VM within its limit;
+/// which blocks get the remainder turns with the pass. `None` without a limit.
+fn move_allowances(
+    costs: &Costs,
+    current: &Plan,
+    blocks: &[(usize, usize)],
+    colour: usize,
+    pass: usize,
+) -> Option<Vec<Vec<u32>>> {
+    let instance = costs.instance;
+    let cap = instance.params.max_migrations_per_vm?;
+    let colours = if blocks.len() > 1 { 2 } else { 1 };
+    let mine: Vec<(usize, usize)> = blocks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % colours == colour)
+        .map(|(_, &b)| b)
+        .collect();
+    let n = mine.len().max(1) as u32;
+    let totals: Vec<u32> = (0..instance.num_vms())
+        .map(|v| current.migrations_of(instance, v))
+        .collect();
+    let allowances = mine
+        .iter()
+        .enumerate()
+        .map(|(k, &(first, end))| {
+            let rank = ((k + pass) % mine.len()) as u32;
+            (0..instance.num_vms())
+                .map(|v| {
+                    let total = totals[v];
+                    let spare = cap.saturating_sub(total);
+                    let inside = current.migrations_in(instance, v, first, end + 1);
+                    let share = spare / n + u32::from(rank < spare % n);
+                    (inside + share).min(cap.saturating_sub(total - inside))
+                })
+                .collect()
+        })
+        .collect();
+    Some(allowances)
 }
 
 /// Whether the passes' site groups differ from pass to pass.

@@ -20,6 +20,7 @@ pub const TINY: &[&str] = &[
     "tiny-links-budget",
     "tiny-negative",
     "tiny-block-rounds",
+    "tiny-migration-cap",
 ];
 
 pub fn tiny(name: &str) -> Instance {
@@ -38,7 +39,7 @@ pub struct Enumerated {
     plans: usize,
 }
 
-const ALL_VIOLATION_KINDS: [&str; 7] = [
+const ALL_VIOLATION_KINDS: [&str; 8] = [
     "capacity",
     "allowed_sites",
     "latency",
@@ -46,6 +47,7 @@ const ALL_VIOLATION_KINDS: [&str; 7] = [
     "migration",
     "max_migrations",
     "link_budget",
+    "max_migrations_per_vm",
 ];
 
 fn violation_kind(v: &Violation) -> &'static str {
@@ -57,6 +59,7 @@ fn violation_kind(v: &Violation) -> &'static str {
         Violation::MigrationInfeasible { .. } => "migration",
         Violation::MaxMigrations { .. } => "max_migrations",
         Violation::LinkBudget { .. } => "link_budget",
+        Violation::MigrationsPerVm { .. } => "max_migrations_per_vm",
     }
 }
 
@@ -214,4 +217,79 @@ fn an_infeasible_instance_is_reported_with_its_reason() {
         "reasons: {:?}",
         outcome.reasons
     );
+}
+
+/// `max_migrations_per_vm` on every tiny instance, at limits 0, 1 and 2: exact equals the
+/// brute-force optimum under the limit, and every solver's plan keeps it (the evaluator checks)
+/// and is never below that optimum. With limit 0 no VM may move, so the optimum is staying.
+#[test]
+fn every_solver_keeps_max_migrations_per_vm() {
+    use wattshift::solvers::{SolverSettings, SOLVERS};
+    let mut binding = 0;
+    for name in TINY {
+        for cap in [0, 1, 2] {
+            let mut instance = tiny(name);
+            let free = instance.params.max_migrations_per_vm.is_none();
+            instance.params.max_migrations_per_vm = Some(cap);
+            let costs = Costs::new(&instance);
+            let brute = enumerate_all(&costs);
+            let Some((best, _)) = brute.best.as_ref() else {
+                let outcome = exact::solve(
+                    &costs,
+                    &CommonSettings::default(),
+                    &NoKnobs {},
+                    Instant::now(),
+                );
+                assert_eq!(outcome.status, Status::Infeasible, "{name}, cap {cap}");
+                continue;
+            };
+            if free && brute.best_ignoring.contains_key("max_migrations_per_vm") {
+                binding += 1;
+            }
+            let tolerance = 1e-6 * best.abs().max(1e-3);
+            for (solver, _) in SOLVERS {
+                let settings = SolverSettings::default_for(solver).unwrap();
+                let common = CommonSettings {
+                    time_limit_s: Some(20.0),
+                    ..CommonSettings::default()
+                };
+                let outcome = settings.solve(&costs, &common, Instant::now());
+                let Some(plan) = &outcome.plan else {
+                    assert_ne!(
+                        outcome.status,
+                        Status::Optimal,
+                        "{name}, cap {cap}, {solver}"
+                    );
+                    continue;
+                };
+                let e = evaluate(&costs, plan);
+                assert!(
+                    e.is_feasible(),
+                    "{name}, cap {cap}, {solver}: {:?}",
+                    e.named_violations(&costs)
+                );
+                assert!(
+                    e.objective_eur >= best - tolerance,
+                    "{name}, cap {cap}, {solver}: {} below the optimum {best}",
+                    e.objective_eur
+                );
+                if *solver == "exact" {
+                    assert_eq!(outcome.status, Status::Optimal, "{name}, cap {cap}");
+                    assert!(
+                        (e.objective_eur - best).abs() <= tolerance,
+                        "{name}, cap {cap}: exact {} vs brute force {best}",
+                        e.objective_eur
+                    );
+                }
+                if let Some(bound) = outcome.bound_eur {
+                    assert!(
+                        bound <= best + tolerance,
+                        "{name}, cap {cap}, {solver}: bound {bound} above {best}"
+                    );
+                }
+            }
+        }
+    }
+    // The limit binds (a cheaper plan breaks only it) on most instances and limits.
+    assert!(binding >= 8, "the limit binds in only {binding} cases");
 }

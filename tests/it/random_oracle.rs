@@ -58,6 +58,7 @@ prop_compose! {
         window_hours in prop_oneof![Just(1.0), Just(0.05)],
         carbon_price in prop_oneof![Just(0.0), Just(100.0)],
         concurrency in 1u32..=2,
+        per_vm in prop_oneof![Just(None), Just(Some(0u32)), Just(Some(1u32))],
     ) -> Instance {
         let sites: Vec<Site> = (0..num_sites)
             .map(|i| site(i, hosts[i] + 1, idle[i], 1.0 + i as f64 * 0.2, if i == 1 { 2.0 } else { 1.0 }, max_mig[i]))
@@ -102,7 +103,13 @@ prop_compose! {
             sites,
             vms,
             links,
-            params: Params { window_hours, carbon_eur_per_t: carbon_price, concurrency, ..Params::default() },
+            params: Params {
+                window_hours,
+                carbon_eur_per_t: carbon_price,
+                concurrency,
+                max_migrations_per_vm: per_vm,
+                ..Params::default()
+            },
             price_eur_mwh: price,
             renewable_kw: renewable,
             carbon_g_kwh: carbon,

@@ -1429,3 +1429,32 @@ proptest! {
         prop_assert_eq!(files.read().unwrap(), InstanceFiles::valid().read().unwrap());
     }
 }
+
+/// `max_migrations_per_vm` is an integer ≥ 0, named at its line when it is not, and read
+/// when it is.
+#[test]
+fn max_migrations_per_vm_is_checked_at_its_line() {
+    for (value, says) in [
+        ("1.5", "expected an integer ≥ 0"),
+        ("-1", "expected an integer ≥ 0, found -1"),
+        ("\"two\"", "expected an integer ≥ 0"),
+    ] {
+        assert_error(
+            InstanceFiles::valid().with(
+                "params.toml",
+                format!("window_hours = 1.0\nmax_migrations_per_vm = {value}\n"),
+            ),
+            "params.toml",
+            Some(2),
+            Some("max_migrations_per_vm"),
+            &[says],
+        );
+    }
+    let instance = InstanceFiles::valid()
+        .with("params.toml", "max_migrations_per_vm = 3\n")
+        .read()
+        .unwrap();
+    assert_eq!(instance.params.max_migrations_per_vm, Some(3));
+    let instance = InstanceFiles::valid().read().unwrap();
+    assert_eq!(instance.params.max_migrations_per_vm, None);
+}

@@ -183,3 +183,88 @@ fn windows_gives_the_same_plan_with_one_thread_and_two() {
         );
     }
 }
+
+/// Under `max_migrations_per_vm`, blocks re-solved side by side share each VM's allowance:
+/// with blocks of two windows (several per colour round), every plan keeps the limit, is the
+/// same with one thread and two, never beats the exact optimum under the limit and stays
+/// within a few percent of it.
+#[test]
+fn windows_keeps_max_migrations_per_vm_across_blocks() {
+    let options = wattshift::generate::GenerateOptions {
+        sites: 3,
+        vms: 12,
+        windows: 12,
+        seed: 7,
+        ..Default::default()
+    };
+    let mut instance = wattshift::generate::generate(&options).unwrap().instance;
+    // Moves that cost nothing, so that VMs follow the prices from site to site.
+    instance.params.energy_j_fixed = 0.0;
+    instance.params.energy_j_per_mb = 0.0;
+    for vm in &mut instance.vms {
+        vm.penalty_eur_per_s = 0.0;
+        vm.downtime_eur_per_s = 0.0;
+    }
+    for link in &mut instance.links {
+        link.eur_per_gb = 0.0;
+    }
+    let free = {
+        let costs = Costs::new(&instance);
+        let plan = exact::solve(
+            &costs,
+            &CommonSettings::default(),
+            &NoKnobs {},
+            Instant::now(),
+        )
+        .plan
+        .unwrap();
+        (0..instance.num_vms())
+            .map(|v| plan.migrations_of(&instance, v))
+            .max()
+            .unwrap()
+    };
+    assert!(
+        free >= 2,
+        "the free optimum moves a VM {free} times: the limit would not bind"
+    );
+    for cap in [1, free - 1] {
+        instance.params.max_migrations_per_vm = Some(cap);
+        let costs = Costs::new(&instance);
+        let exact = exact::solve(
+            &costs,
+            &CommonSettings::default(),
+            &NoKnobs {},
+            Instant::now(),
+        );
+        assert_eq!(exact.status, wattshift::solvers::Status::Optimal);
+        let optimum = evaluate(&costs, exact.plan.as_ref().unwrap()).objective_eur;
+        let settings = WindowsSettings {
+            block_windows: 2,
+            ..WindowsSettings::default()
+        };
+        let common = CommonSettings::default();
+        let one = in_pool(1, || {
+            windows::solve(&costs, &common, &settings, Instant::now())
+        });
+        let two = in_pool(2, || {
+            windows::solve(&costs, &common, &settings, Instant::now())
+        });
+        assert_eq!(one.plan, two.plan, "cap {cap}");
+        let plan = one.plan.as_ref().unwrap();
+        let e = evaluate(&costs, plan);
+        assert!(
+            e.is_feasible(),
+            "cap {cap}: {:?}",
+            e.named_violations(&costs)
+        );
+        for v in 0..instance.num_vms() {
+            assert!(plan.migrations_of(&instance, v) <= cap);
+        }
+        assert!(e.objective_eur >= optimum - 1e-9 * optimum.abs().max(1.0));
+        assert!(
+            e.objective_eur <= optimum + 0.05 * optimum.abs(),
+            "cap {cap}: {} vs {optimum}",
+            e.objective_eur
+        );
+    }
+}

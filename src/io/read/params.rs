@@ -26,6 +26,7 @@ pub(crate) struct ParamsFile {
     resume_s: Option<Spanned<toml::Value>>,
     energy_j_per_mb: Option<Spanned<toml::Value>>,
     energy_j_fixed: Option<Spanned<toml::Value>>,
+    max_migrations_per_vm: Option<Spanned<toml::Value>>,
 }
 
 const FILE: &str = "params.toml";
@@ -208,6 +209,19 @@ pub(crate) fn read_params(bytes: &[u8]) -> Result<(Params, BTreeMap<String, u64>
         Range::at_least(0.0),
         &mut p.energy_j_fixed,
     );
+    if file.max_migrations_per_vm.is_some() {
+        let mut cap = 0;
+        let before = check.errors.len();
+        check.integer(
+            "max_migrations_per_vm",
+            &file.max_migrations_per_vm,
+            0,
+            &mut cap,
+        );
+        if check.errors.len() == before {
+            p.max_migrations_per_vm = Some(cap);
+        }
+    }
     match check.errors.into_iter().min_by_key(|(start, _)| *start) {
         Some((_, error)) => Err(error),
         None => Ok((params, check.lines)),

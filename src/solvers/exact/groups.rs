@@ -44,6 +44,9 @@ pub(crate) fn group_vms(costs: &Costs, horizon: &Horizon) -> Vec<Group> {
             vm.penalty_eur_per_s.to_bits(),
             vm.downtime_eur_per_s.to_bits(),
         ];
+        // A VM with a migration allowance that can bind is a group of its own: the allowance
+        // is per VM, and a group's flows do not say which member made which move.
+        key.push(horizon.binding_moves_left(v).map_or(0, |_| v as u64 + 1));
         key.extend((horizon.first..horizon.end).map(|t| instance.util[[v, t]].to_bits()));
         key.extend((0..num_sites).map(|s| costs.is_allowed(v, s) as u64));
         if let Some(candidates) = &horizon.candidates {

@@ -61,6 +61,10 @@ pub struct Horizon {
     /// `candidates[v][t - first]`; `None` is everywhere allowed. A restriction makes the model
     /// a heuristic, not a relaxation.
     pub candidates: Option<Vec<Vec<Vec<SiteId>>>>,
+    /// The most migrations each VM may make in windows `first..model_end()` (into the fixed
+    /// window too), from params.toml's `max_migrations_per_vm`; `None` is no limit. A VM whose
+    /// allowance is below its number of windows gets a group of its own and one row.
+    pub moves_left: Option<Vec<u32>>,
 }
 
 impl Horizon {
@@ -74,7 +78,19 @@ impl Horizon {
             free_start: false,
             fixed_end: None,
             candidates: None,
+            moves_left: instance
+                .params
+                .max_migrations_per_vm
+                .map(|cap| vec![cap; instance.num_vms()]),
         }
+    }
+
+    /// VM `v`'s migration allowance here, when it can bind: below the windows it could move
+    /// into.
+    pub(crate) fn binding_moves_left(&self, v: VmId) -> Option<u32> {
+        let left = self.moves_left.as_ref()?[v];
+        let transitions = self.model_end() - self.first;
+        ((left as usize) < transitions).then_some(left)
     }
 
     /// Windows with variables: the planned ones, and the fixed one after them.

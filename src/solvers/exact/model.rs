@@ -115,6 +115,7 @@ pub(super) fn formulate(
     }
     model.anti_affinity(out_of_time)?;
     model.migration_limits_and_link_budgets();
+    model.moves_per_vm();
     Some(model.finish())
 }
 
@@ -460,6 +461,27 @@ impl<'c, 'a> Builder<'c, 'a> {
             }
         }
         Some(())
+    }
+
+    /// `max_migrations_per_vm`: a row for each VM whose allowance can bind (a group of its
+    /// own, see [`super::groups::group_vms`]) over its migration flows.
+    fn moves_per_vm(&mut self) {
+        let mut moves: BTreeMap<usize, Expression> = BTreeMap::new();
+        for flow in &self.flows {
+            let v = self.groups[flow.group].rep;
+            if self.horizon.binding_moves_left(v).is_none() {
+                continue;
+            }
+            if flow.from.is_some_and(|a| a != flow.to) {
+                moves.entry(flow.group).or_default().add_mul(1.0, flow.var);
+            }
+        }
+        for (g, sum) in moves {
+            let v = self.groups[g].rep;
+            debug_assert_eq!(self.groups[g].members.len(), 1);
+            let left = self.horizon.binding_moves_left(v).unwrap_or(u32::MAX);
+            self.constraints.push(sum.leq(left as f64));
+        }
     }
 
     /// Per-site migration limits, then per-link time budgets, window by window; a row only
